@@ -1,0 +1,54 @@
+# The README's two commands: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: run test install setup translations messages demo index bench clean-instance
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch is pinned to the CPU build (torch==2.13.0) in pyproject.toml.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d portal/translations >/dev/null
+
+# Extract every visible string and update the Dutch catalogue.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o /tmp/portal-messages.pot . >/dev/null
+	$(BIN)/pybabel update -i /tmp/portal-messages.pot -d portal/translations --no-fuzzy-matching
+
+# Migrate, load demo accounts and tickets, load knowledge and courses, build the index.
+setup: install
+	$(BIN)/portal db upgrade
+	$(BIN)/portal demo load
+	$(BIN)/portal kb sync
+	$(BIN)/portal index rebuild
+
+run: setup
+	@$(BIN)/portal demo logins
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops)"
+	$(BIN)/portal run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/desk_queue.py
+	$(BIN)/python benchmarks/search_quality.py
+
+clean-instance:
+	rm -rf instance/portal.db* instance/index instance/uploads instance/mail

@@ -1,0 +1,80 @@
+"""Datashop portal: the one desk for every data question of a municipality."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory. Nothing heavy happens here: no model, no index."""
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "PORTAL_INSTANCE_PATH"
+    ) or str(PROJECT_ROOT / "instance")
+    app = Flask(__name__, instance_path=os.path.abspath(instance_path), instance_relative_config=True)
+
+    app.config.update(config_module.DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(config_module.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    _resolve_paths(app)
+    _ensure_secret_key(app)
+
+    from . import db, errorpages, extensions, i18n, templating
+
+    db.init_app(app)
+    i18n.init_app(app)
+    extensions.init_app(app)
+    errorpages.init_app(app)
+    templating.init_app(app)
+
+    from .accounts.views import bp as accounts_bp
+    from .api import bp as api_bp
+    from .cli import register as register_cli
+    from .desk.api import bp as desk_api_bp
+    from .desk.views import bp as desk_bp
+    from .health import bp as health_bp
+    from .kb.views import bp as kb_bp
+    from .search.api import bp as search_api_bp
+    from .search.views import bp as search_bp
+
+    for blueprint in (health_bp, accounts_bp, desk_bp, kb_bp, search_bp,
+                      api_bp, desk_api_bp, search_api_bp):
+        app.register_blueprint(blueprint)
+    register_cli(app)
+    return app
+
+
+def _resolve_paths(app: Flask) -> None:
+    inst = Path(app.instance_path)
+    inst.mkdir(parents=True, exist_ok=True)
+    for key in ("DATABASE", "UPLOAD_FOLDER", "INDEX_FOLDER", "MAIL_FOLDER"):
+        value = Path(app.config[key])
+        app.config[key] = str(value if value.is_absolute() else inst / value)
+    for key, default in (("KNOWLEDGE_DIR", "knowledge"), ("COURSES_DIR", "courses")):
+        value = app.config.get(key) or str(PROJECT_ROOT / default)
+        app.config[key] = str(Path(value).expanduser().resolve())
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        # Written once, readable by the owner only; a concurrent first start wins the race.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    app.config["SECRET_KEY"] = path.read_text().strip()

@@ -1,0 +1,257 @@
+"""Users, roles, teams, passwords, login throttling and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import timeutil
+from ..db import get_db, transaction
+from ..errors import Invalid, Locked, NotFound
+
+ROLES = ("employee", "staff", "admin")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TOKEN_PREFIX = "dsp_"
+# A real hash to compare against when the email is unknown, so timing does not tell.
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+@dataclass
+class User:
+    id: int
+    email: str
+    name: str
+    role: str
+    department: str | None = None
+    locale: str | None = None
+    active: bool = True
+    teams: list[str] = field(default_factory=list)
+    external_subject: str | None = None
+
+    # Flask-Login protocol
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_staff(self) -> bool:
+        """Datashop staff and admins may triage the desk."""
+        return self.role in ("staff", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def to_public(self) -> dict:
+        return {"id": self.id, "name": self.name, "email": self.email, "role": self.role,
+                "department": self.department, "teams": self.teams}
+
+
+def _row_to_user(row: dict, teams: list[str]) -> User:
+    return User(
+        id=row["id"], email=row["email"], name=row["name"], role=row["role"],
+        department=row["department"], locale=row["locale"], active=bool(row["active"]),
+        teams=teams, external_subject=row["external_subject"],
+    )
+
+
+def _teams_of(db, user_id: int) -> list[str]:
+    return [r["team"] for r in db.query(
+        "SELECT team FROM user_teams WHERE user_id = ? ORDER BY team", [user_id])]
+
+
+def get_user(user_id: int) -> User:
+    db = get_db()
+    rows = list(db.query("SELECT * FROM users WHERE id = ?", [user_id]))
+    if not rows:
+        raise NotFound(_("User not found."))
+    return _row_to_user(rows[0], _teams_of(db, user_id))
+
+
+def find_by_email(email: str) -> User | None:
+    db = get_db()
+    rows = list(db.query("SELECT * FROM users WHERE email = ?", [email.strip()]))
+    return _row_to_user(rows[0], _teams_of(db, rows[0]["id"])) if rows else None
+
+
+def load_session_user(user_id: str) -> User | None:
+    try:
+        user = get_user(int(user_id))
+    except (NotFound, ValueError):
+        return None
+    return user if user.active else None
+
+
+def list_users(role: str | None = None, team: str | None = None) -> list[User]:
+    db = get_db()
+    sql = "SELECT * FROM users WHERE active = 1"
+    params: list = []
+    if role:
+        sql += " AND role = ?"
+        params.append(role)
+    if team:
+        sql += " AND id IN (SELECT user_id FROM user_teams WHERE team = ?)"
+        params.append(team)
+    sql += " ORDER BY name"
+    return [_row_to_user(r, _teams_of(db, r["id"])) for r in db.query(sql, params)]
+
+
+def list_staff(team: str | None = None) -> list[User]:
+    return [u for u in list_users(team=team) if u.is_staff]
+
+
+def validate_teams(teams) -> list[str]:
+    known = current_app.config["TEAMS"]
+    teams = sorted({t.strip() for t in teams if t and t.strip()})
+    unknown = [t for t in teams if t not in known]
+    if unknown:
+        raise Invalid(_("Unknown team: %(teams)s. Known teams: %(known)s.",
+                        teams=", ".join(unknown), known=", ".join(known)), {"team": "unknown"})
+    return teams
+
+
+def create_user(email: str, name: str, role: str = "employee", password: str | None = None,
+                teams=(), department: str | None = None, locale: str | None = None,
+                external_issuer: str | None = None, external_subject: str | None = None) -> User:
+    email = (email or "").strip().lower()
+    name = (name or "").strip() or email.split("@")[0]
+    errors = {}
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        errors["email"] = _("Enter a valid email address.")
+    if role not in ROLES:
+        errors["role"] = _("Role must be one of: %(roles)s.", roles=", ".join(ROLES))
+    if password is not None and len(password) < current_app.config["MIN_PASSWORD_LENGTH"]:
+        errors["password"] = _("The password needs at least %(n)d characters.",
+                               n=current_app.config["MIN_PASSWORD_LENGTH"])
+    if department and department not in current_app.config["DEPARTMENTS"]:
+        errors["department"] = _("Unknown department.")
+    if errors:
+        raise Invalid(next(iter(errors.values())), errors)
+    teams = validate_teams(teams)
+    if teams and role == "employee":
+        raise Invalid(_("Only staff and admins belong to Datashop teams."), {"team": "role"})
+    db = get_db()
+    with transaction(db):
+        if find_by_email(email):
+            raise Invalid(_("A user with this email address already exists."), {"email": "exists"})
+        user_id = db["users"].insert({
+            "email": email, "name": name[:200], "role": role, "department": department,
+            "password_hash": generate_password_hash(password) if password else None,
+            "external_issuer": external_issuer, "external_subject": external_subject,
+            "locale": locale, "active": 1, "created_at": timeutil.iso(),
+        }).last_pk
+        for team in teams:
+            db["user_teams"].insert({"user_id": user_id, "team": team})
+    return get_user(user_id)
+
+
+def set_password(user_id: int, password: str) -> None:
+    if len(password or "") < current_app.config["MIN_PASSWORD_LENGTH"]:
+        raise Invalid(_("The password needs at least %(n)d characters.",
+                        n=current_app.config["MIN_PASSWORD_LENGTH"]), {"password": "short"})
+    get_db().execute("UPDATE users SET password_hash = ? WHERE id = ?",
+                     [generate_password_hash(password), user_id])
+
+
+# --- Login with throttling -------------------------------------------------
+
+def _lockout_until(db, email: str):
+    """The moment the lockout for ``email`` ends, or None when not locked."""
+    cfg = current_app.config
+    now = timeutil.now()
+    window_start = timeutil.iso(now - timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"]))
+    last_success = db.execute(
+        "SELECT MAX(at) FROM login_attempts WHERE email = ? AND success = 1", [email]).fetchone()[0]
+    since = max(window_start, last_success or "")
+    rows = db.execute(
+        "SELECT at FROM login_attempts WHERE email = ? AND success = 0 AND at > ? ORDER BY at DESC",
+        [email, since]).fetchall()
+    if len(rows) < cfg["LOGIN_MAX_FAILURES"]:
+        return None
+    until = timeutil.parse(rows[0][0]) + timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
+    return until if until > now else None
+
+
+def authenticate(email: str, password: str) -> User:
+    """Check a password login. Raises Locked after repeated failures, Invalid otherwise.
+
+    The same message is given for an unknown email and a wrong password.
+    Attempts are counted per email address, whether or not it exists.
+    """
+    email = (email or "").strip().lower()[:254]
+    db = get_db()
+    if _lockout_until(db, email):
+        raise Locked(_("Too many failed attempts. Try again in %(m)d minutes.",
+                       m=current_app.config["LOGIN_LOCKOUT_MINUTES"]))
+    rows = list(db.query("SELECT * FROM users WHERE email = ?", [email]))
+    row = rows[0] if rows else None
+    ok = check_password_hash(row["password_hash"] if row and row["password_hash"] else _DUMMY_HASH,
+                             password or "")
+    ok = ok and row is not None and bool(row["password_hash"]) and bool(row["active"])
+    with transaction(db):
+        db["login_attempts"].insert({"email": email, "success": int(ok), "at": timeutil.iso()})
+        if ok:
+            db.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [timeutil.iso(), row["id"]])
+    if not ok:
+        if _lockout_until(db, email):
+            raise Locked(_("Too many failed attempts. Try again in %(m)d minutes.",
+                           m=current_app.config["LOGIN_LOCKOUT_MINUTES"]))
+        raise Invalid(_("Unknown email address or wrong password."))
+    return get_user(row["id"])
+
+
+def set_locale(user_id: int, locale: str) -> None:
+    if locale not in current_app.config["LANGUAGES"]:
+        raise Invalid(_("Unknown language."))
+    get_db().execute("UPDATE users SET locale = ? WHERE id = ?", [locale, user_id])
+
+
+# --- Personal access tokens ------------------------------------------------
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user_id: int, name: str = "cli") -> str:
+    """Create a personal access token; the plain token is shown once, only its hash is kept."""
+    get_user(user_id)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    get_db()["api_tokens"].insert({
+        "user_id": user_id, "name": (name or "token")[:100], "token_hash": _hash_token(token),
+        "prefix": token[:10], "created_at": timeutil.iso(),
+    })
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    db = get_db()
+    rows = list(db.query(
+        "SELECT id, user_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+        [_hash_token(token)]))
+    if not rows:
+        return None
+    db.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", [timeutil.iso(), rows[0]["id"]])
+    user = load_session_user(str(rows[0]["user_id"]))
+    return user
+
+
+def revoke_tokens(user_id: int) -> int:
+    cur = get_db().execute(
+        "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+        [timeutil.iso(), user_id])
+    return cur.rowcount

@@ -1,0 +1,98 @@
+"""/api/v1 plumbing: token auth, JSON errors, the OpenAPI document.
+
+Each feature makes its own blueprint with ``api_blueprint()`` and describes its
+routes in an ``OPENAPI_PATHS`` dict handed to ``register_paths``; the document at
+``/api/v1/openapi.json`` is assembled from those, and a test checks it against
+the routes the app really has.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, jsonify, request
+
+from .accounts import service as accounts
+from .accounts.service import User
+from .errorpages import error_response
+from .extensions import csrf
+
+PREFIX = "/api/v1"
+_PATHS: dict[str, dict] = {}
+
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
+csrf.exempt(bp)
+
+
+def api_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint under /api/v1 that needs a bearer token on every route."""
+    blueprint = Blueprint(name, import_name, url_prefix=PREFIX)
+    csrf.exempt(blueprint)
+    blueprint.before_request(_authenticate)
+    return blueprint
+
+
+def _authenticate():
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = accounts.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        return error_response(401, "A valid personal access token is required "
+                                   "(Authorization: Bearer <token>).")
+    g.api_user = user
+    return None
+
+
+def api_user() -> User:
+    user = g.get("api_user")
+    if user is None:  # a route registered without _authenticate
+        abort(401)
+    return user
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400 with a clear message."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(error_response(400, "The body must be a JSON object (Content-Type: application/json)."))
+    return data
+
+
+def register_paths(paths: dict[str, dict]) -> None:
+    _PATHS.update(paths)
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["status", "message"], "properties": {
+        "status": {"type": "integer"}, "message": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}},
+}
+
+
+def error_responses(*codes: int) -> dict:
+    text = {400: "Invalid input", 401: "No valid token", 403: "Not allowed",
+            404: "Not found", 409: "Conflict", 413: "Too large", 429: "Too many requests"}
+    return {str(c): {"description": text.get(c, "Error"),
+                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            for c in codes}
+
+
+def openapi_document() -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": f"{current_app.config['PORTAL_NAME']} portal API", "version": "1.0.0",
+                 "description": "Tickets of the Datashop desk and search in the knowledge base. "
+                                "Authenticate with a personal access token: `portal token create EMAIL`."},
+        "servers": [{"url": PREFIX}],
+        "security": [{"bearerAuth": []}],
+        "paths": dict(sorted(_PATHS.items())),
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": ERROR_SCHEMA},
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())

@@ -1,0 +1,137 @@
+"""The ``portal`` console script: Flask's CLI for create_app plus our command groups."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, FlaskGroup
+
+from .db import get_db
+
+
+def _create_app():
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def main() -> None:
+    """Datashop portal management."""
+
+
+db_cli = AppGroup("db", help="Database schema.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations."""
+    from . import migrations
+
+    ran = migrations.upgrade(get_db())
+    click.echo(f"Applied: {', '.join(ran)}" if ran else "Database is up to date.")
+    click.echo(f"Database: {current_app.config['DATABASE']}")
+
+
+@db_cli.command("status")
+def db_status() -> None:
+    """List pending migrations."""
+    from . import migrations
+
+    todo = migrations.pending(get_db())
+    click.echo("Pending: " + ", ".join(todo) if todo else "Database is up to date.")
+
+
+users_cli = AppGroup("users", help="Accounts and roles.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="Display name.")
+@click.option("--role", type=click.Choice(["employee", "staff", "admin"]), default="employee")
+@click.option("--team", "teams", multiple=True, help="Datashop team (repeatable), for staff.")
+@click.option("--department", default=None, help="Department key.")
+@click.option("--password", default=None, help="Password; asked for when omitted.")
+def users_create(email, name, role, teams, department, password) -> None:
+    """Create a local account."""
+    from .accounts import service
+    from .errors import Invalid
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = service.create_user(email, name, role, password=password, teams=teams,
+                                   department=department)
+    except Invalid as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Created {user.role} {user.email} (id {user.id})"
+               + (f", teams: {', '.join(user.teams)}" if user.teams else ""))
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    from .accounts import service
+
+    for user in service.list_users():
+        click.echo(f"{user.id:>4}  {user.role:<8}  {user.email:<40}  {','.join(user.teams)}")
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def users_set_password(email, password) -> None:
+    from .accounts import service
+    from .errors import Invalid
+
+    user = service.find_by_email(email)
+    if not user:
+        raise click.ClickException(f"No user {email}")
+    try:
+        service.set_password(user.id, password)
+    except Invalid as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo("Password changed.")
+
+
+token_cli = AppGroup("token", help="Personal access tokens for the API.")
+
+
+@token_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="cli", help="A label for the token.")
+def token_create(email, name) -> None:
+    """Print a new personal access token for EMAIL (shown once)."""
+    from .accounts import service
+
+    user = service.find_by_email(email)
+    if not user:
+        raise click.ClickException(f"No user {email}")
+    click.echo(service.create_token(user.id, name))
+
+
+@token_cli.command("revoke")
+@click.argument("email")
+def token_revoke(email) -> None:
+    """Revoke every token of EMAIL."""
+    from .accounts import service
+
+    user = service.find_by_email(email)
+    if not user:
+        raise click.ClickException(f"No user {email}")
+    click.echo(f"Revoked {service.revoke_tokens(user.id)} token(s).")
+
+
+def register(app) -> None:
+    for group in (db_cli, users_cli, token_cli):
+        app.cli.add_command(group)
+    # Feature command groups live with their features.
+    from .demo.cli import demo_cli
+    from .mail.cli import outbox_cli
+
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(outbox_cli)
+    from .kb.cli import register as register_kb
+    from .search.cli import register as register_search
+
+    register_kb(app)
+    register_search(app)

@@ -1,0 +1,133 @@
+"""Default configuration, in one place.
+
+Order of precedence (later wins): these defaults, ``instance/config.py``,
+``PORTAL_*`` environment variables, then ``test_config`` passed to ``create_app``.
+Every setting that a municipality would change lives here, so the demo set-up
+(Den Haag) is configuration, not code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+# Lazy translation markers: labels are translated when rendered, in the
+# language of the request. ``lazy_gettext`` works without an app context.
+from flask_babel import lazy_gettext as _l
+
+DEFAULTS: dict = {
+    "MUNICIPALITY": "Gemeente Den Haag",
+    "PORTAL_NAME": "Datashop",
+    "SECRET_KEY": None,  # generated into the instance folder on first run
+    "DATABASE": "portal.db",  # relative to the instance folder
+    "UPLOAD_FOLDER": "uploads",
+    "INDEX_FOLDER": "index",
+    "MAIL_FOLDER": "mail",
+    "KNOWLEDGE_DIR": None,  # default: <project>/knowledge
+    "COURSES_DIR": None,  # default: <project>/courses
+    "BASE_URL": "http://127.0.0.1:5000",
+    # Languages
+    "BABEL_DEFAULT_LOCALE": "nl",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+    "LANGUAGES": ["nl", "en"],
+    "TIMEZONE": "Europe/Amsterdam",
+    # Sessions and security
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS (PORTAL_SESSION_COOKIE_SECURE=1)
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    "WTF_CSRF_TIME_LIMIT": None,  # token valid for the session
+    "LOGIN_MAX_FAILURES": 5,  # failures within the window before lockout
+    "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+    "LOGIN_LOCKOUT_MINUTES": 15,
+    "MIN_PASSWORD_LENGTH": 10,
+    # Organisation
+    "TEAMS": {
+        "bi": _l("Business Intelligence"),
+        "analytics-ai": _l("Analytics & AI"),
+        "udp": _l("Urban Data Platform"),
+        "open-data": _l("Open data"),
+        "udc": _l("Urban Data Center"),
+    },
+    "DEPARTMENTS": {
+        "bsd": "Bestuursdienst",
+        "ocw": "Onderwijs, Cultuur en Welzijn",
+        "dpz": "Publiekszaken",
+        "szw": "Sociale Zaken en Werkgelegenheid",
+        "dsb": "Stadsbeheer",
+        "dso": "Stedelijke Ontwikkeling",
+        "bdv": "Bedrijfsvoering",
+        "vh": "Veiligheid en Handhaving",
+        "ibd": "Informatievoorziening en Digitalisering",
+    },
+    # The desk
+    "TICKET_PREFIX": "DS",
+    "REOPEN_DAYS": 14,
+    "MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
+    "MAX_ATTACHMENTS_PER_POST": 5,
+    "ALLOWED_ATTACHMENT_EXTENSIONS": [
+        "pdf", "png", "jpg", "jpeg", "gif", "csv", "txt", "xlsx", "xls", "docx", "doc",
+        "pptx", "odt", "ods", "json", "zip",
+    ],
+    "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,  # whole request, several attachments
+    # Service level targets in business hours: (first response, resolution)
+    "SLA_HOURS": {
+        "urgent": [4, 16],
+        "high": [8, 40],
+        "normal": [16, 80],
+        "low": [24, 160],
+    },
+    "SLA_AT_RISK_FRACTION": 0.75,  # "at risk" once 75% of the target is used
+    "BUSINESS_HOURS": [9, 17],  # Mon-Fri, local time
+    "BUSINESS_DAYS": [0, 1, 2, 3, 4],
+    "HOLIDAYS": [],  # ISO dates without business hours, e.g. "2026-12-25"
+    "QUEUE_PAGE_SIZE": 50,
+    # Mail: "file" writes .eml files under instance/mail, "smtp" sends.
+    "MAIL_BACKEND": "file",
+    "MAIL_FROM": "Datashop <datashop@denhaag.example>",
+    "SMTP_HOST": "localhost",
+    "SMTP_PORT": 25,
+    "SMTP_STARTTLS": False,
+    "SMTP_SSL": False,
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_TIMEOUT": 20,
+    "OUTBOX_MAX_ATTEMPTS": 8,
+    # Search
+    "EMBEDDING_MODEL": None,  # a local sentence-transformers directory; None: packaged MiniLM
+    "EMBEDDING_BATCH_SIZE": 32,
+    "SEARCH_ENGINE": "hybrid",  # hybrid | keyword
+    "SEARCH_MAX_QUERY_CHARS": 500,
+    "CHUNK_MAX_WORDS": 180,
+}
+
+# Settings that come from the environment as PORTAL_<NAME>; values are parsed
+# as JSON when they look like JSON (numbers, booleans, lists), else kept as text.
+ENV_PREFIX = "PORTAL_"
+
+
+def from_environment(environ: dict | None = None) -> dict:
+    environ = os.environ if environ is None else environ
+    out = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX) or key == "PORTAL_INSTANCE_PATH":
+            continue
+        name = key[len(ENV_PREFIX):]
+        out[name] = _parse(raw)
+    return out
+
+
+def _parse(raw: str):
+    text = raw.strip()
+    if text.lower() in ("true", "yes", "on"):
+        return True
+    if text.lower() in ("false", "no", "off"):
+        return False
+    if text[:1] in "[{" or text.lstrip("-").replace(".", "", 1).isdigit():
+        try:
+            return json.loads(text)
+        except ValueError:
+            return raw
+    return raw

@@ -1,0 +1,59 @@
+"""Database access: one sqlite-utils Database per request (or CLI command)."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+
+import sqlite_utils
+from flask import current_app, g
+
+
+def connect(path: str) -> sqlite_utils.Database:
+    """Open the database with the settings every connection must have."""
+    conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    return sqlite_utils.Database(conn)
+
+
+def get_db() -> sqlite_utils.Database:
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(_exc=None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.conn.close()
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database):
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error.
+
+    The connection runs in autocommit mode (isolation_level=None), so a block
+    of writes is atomic only inside this context. IMMEDIATE takes the write
+    lock up front, which avoids deadlocks between concurrent writers.
+    Nested use joins the outer transaction.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def init_app(app) -> None:
+    app.teardown_appcontext(close_db)

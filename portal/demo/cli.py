@@ -1,0 +1,5 @@
+"""Demo data (stub)."""
+
+from flask.cli import AppGroup
+
+demo_cli = AppGroup("demo", help="Demo data.")

@@ -1,0 +1,5 @@
+"""Command group (stub)."""
+
+
+def register(app) -> None:
+    pass

@@ -1,0 +1,243 @@
+"""Every table, index and FTS table, in order. ``portal db upgrade`` applies them.
+
+A migration is a function that takes a sqlite-utils Database and changes it.
+Append new ones at the end of ``MIGRATIONS``; never edit one that has shipped.
+Each runs in its own transaction together with the row that records it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlite3
+
+import sqlite_utils
+
+from .db import transaction
+
+
+def _script(db: sqlite_utils.Database, sql: str) -> None:
+    """Run several statements inside the current transaction.
+
+    ``sqlite3.executescript`` would COMMIT first, so statements are split
+    (``complete_statement`` keeps trigger bodies whole) and run one by one.
+    """
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                db.execute(buffer)
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement: {buffer[:80]!r}")
+
+
+def _0001_accounts(db: sqlite_utils.Database) -> None:
+    _script(db, 
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('employee', 'staff', 'admin')),
+            department TEXT,
+            password_hash TEXT,
+            -- single sign-on later: the identity provider's issuer and subject
+            external_issuer TEXT,
+            external_subject TEXT,
+            locale TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            last_login_at TEXT,
+            UNIQUE (external_issuer, external_subject)
+        );
+        CREATE TABLE user_teams (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            team TEXT NOT NULL,
+            PRIMARY KEY (user_id, team)
+        );
+        CREATE INDEX idx_user_teams_team ON user_teams(team);
+        CREATE TABLE login_attempts (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL COLLATE NOCASE,
+            success INTEGER NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX idx_login_attempts_email_at ON login_attempts(email, at);
+        CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_used_at TEXT,
+            revoked_at TEXT
+        );
+        """
+    )
+
+
+def _0002_desk(db: sqlite_utils.Database) -> None:
+    _script(db, 
+        """
+        CREATE TABLE ticket_counters (
+            year INTEGER PRIMARY KEY,
+            last INTEGER NOT NULL
+        );
+        CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY,
+            number TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            description TEXT NOT NULL,
+            department TEXT NOT NULL,
+            desired_date TEXT,
+            personal_data TEXT NOT NULL CHECK (personal_data IN ('yes', 'no', 'unknown')),
+            extra TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL DEFAULT 'new'
+                CHECK (status IN ('new', 'in_progress', 'waiting', 'resolved', 'closed')),
+            priority TEXT NOT NULL DEFAULT 'normal'
+                CHECK (priority IN ('low', 'normal', 'high', 'urgent')),
+            team TEXT,
+            assignee_id INTEGER REFERENCES users(id),
+            requester_id INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            first_response_at TEXT,
+            resolved_at TEXT,
+            closed_at TEXT,
+            -- SLA clock: due moments shift while the ticket waits on the requester
+            response_due_at TEXT,
+            response_risk_at TEXT,
+            resolve_due_at TEXT,
+            resolve_risk_at TEXT,
+            waiting_since TEXT,
+            sla_remaining TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX idx_tickets_status_created ON tickets(status, created_at);
+        CREATE INDEX idx_tickets_requester ON tickets(requester_id, created_at);
+        CREATE INDEX idx_tickets_assignee ON tickets(assignee_id, status);
+        CREATE INDEX idx_tickets_team ON tickets(team, status);
+        CREATE INDEX idx_tickets_type ON tickets(type, status);
+        CREATE INDEX idx_tickets_department ON tickets(department, status);
+        CREATE INDEX idx_tickets_priority ON tickets(priority, status);
+        CREATE INDEX idx_tickets_resolve_due ON tickets(resolve_due_at);
+        CREATE INDEX idx_tickets_response_due ON tickets(response_due_at);
+        CREATE INDEX idx_tickets_updated ON tickets(updated_at);
+        CREATE TABLE ticket_tags (
+            ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (ticket_id, tag)
+        );
+        CREATE INDEX idx_ticket_tags_tag ON ticket_tags(tag);
+        CREATE TABLE comments (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+            author_id INTEGER REFERENCES users(id),
+            body TEXT NOT NULL,
+            internal INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_comments_ticket ON comments(ticket_id, created_at);
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+            comment_id INTEGER REFERENCES comments(id) ON DELETE CASCADE,
+            filename TEXT NOT NULL,
+            stored_name TEXT NOT NULL UNIQUE,
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            uploaded_by INTEGER REFERENCES users(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_attachments_ticket ON attachments(ticket_id);
+        CREATE TABLE ticket_events (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+            actor_id INTEGER REFERENCES users(id),
+            at TEXT NOT NULL,
+            field TEXT NOT NULL,
+            old TEXT,
+            new TEXT
+        );
+        CREATE INDEX idx_ticket_events_ticket ON ticket_events(ticket_id, at);
+        CREATE TABLE ratings (
+            ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id) ON DELETE CASCADE,
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            comment TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE canned_replies (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            team TEXT,
+            created_by INTEGER REFERENCES users(id),
+            created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+def _0003_outbox(db: sqlite_utils.Database) -> None:
+    _script(db, 
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            to_addr TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            body_text TEXT NOT NULL,
+            body_html TEXT,
+            headers TEXT NOT NULL DEFAULT '{}',
+            ticket_id INTEGER REFERENCES tickets(id) ON DELETE SET NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT,
+            sent_at TEXT
+        );
+        CREATE INDEX idx_outbox_pending ON outbox(status, next_attempt_at);
+        """
+    )
+
+
+MIGRATIONS = [
+    ("0001_accounts", _0001_accounts),
+    ("0002_desk", _0002_desk),
+    ("0003_outbox", _0003_outbox),
+]
+
+
+def applied(db: sqlite_utils.Database) -> set[str]:
+    if "schema_migrations" not in db.table_names():
+        return set()
+    return {row["name"] for row in db.query("SELECT name FROM schema_migrations")}
+
+
+def upgrade(db: sqlite_utils.Database) -> list[str]:
+    """Apply every pending migration; return the names applied."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = applied(db)
+    ran = []
+    for name, migrate in MIGRATIONS:
+        if name in done:
+            continue
+        with transaction(db):
+            migrate(db)
+            db.execute(
+                "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                [name, datetime.now(timezone.utc).isoformat(timespec="seconds")],
+            )
+        ran.append(name)
+    return ran
+
+
+def pending(db: sqlite_utils.Database) -> list[str]:
+    done = applied(db)
+    return [name for name, _ in MIGRATIONS if name not in done]

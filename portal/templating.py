@@ -1,0 +1,27 @@
+"""Template globals and filters shared by every feature."""
+
+from __future__ import annotations
+
+from flask_babel import format_datetime, get_locale, lazy_gettext as _l
+
+from . import timeutil
+
+ROLE_LABELS = {"employee": _l("Employee"), "staff": _l("Datashop staff"), "admin": _l("Administrator")}
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+def current_locale() -> str:
+    return str(get_locale() or "nl")
+
+
+def datetime_filter(value, fmt: str = "medium") -> str:
+    moment = timeutil.parse(value) if isinstance(value, str) else value
+    return format_datetime(moment, fmt) if moment else ""
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals.update(role_label=role_label, current_locale=current_locale)
+    app.jinja_env.filters["datetime"] = datetime_filter

@@ -1,0 +1,78 @@
+"""Shared fixtures: a fresh instance folder and database per test, users, logins."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from portal import create_app
+from portal.db import get_db
+from portal import migrations
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app({
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "MAIL_BACKEND": "file",
+        "KNOWLEDGE_DIR": str(tmp_path / "knowledge"),
+        "COURSES_DIR": str(tmp_path / "courses"),
+    })
+    with app.app_context():
+        migrations.upgrade(get_db())
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user: make_user("employee"), make_user("staff", teams=["bi"])."""
+    from portal.accounts import service
+
+    counter = {"n": 0}
+
+    def factory(role="employee", teams=(), email=None, name=None, department="szw"):
+        counter["n"] += 1
+        email = email or f"{role}{counter['n']}@denhaag.example"
+        with app.app_context():
+            return service.create_user(email, name or f"{role.title()} {counter['n']}", role,
+                                       password=PASSWORD, teams=teams,
+                                       department=department if role == "employee" else None)
+
+    return factory
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def login(client, email, password=PASSWORD):
+    page = client.get("/login")
+    token = csrf_token_from(page.get_data(as_text=True))
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def login_as(client):
+    def do(user):
+        response = login(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return do
+
+
+def csrf(client, path="/"):
+    """A CSRF token for the logged-in session of ``client``."""
+    return csrf_token_from(client.get(path).get_data(as_text=True))
