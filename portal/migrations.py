@@ -205,10 +205,38 @@ def _0003_outbox(db: sqlite_utils.Database) -> None:
     )
 
 
+def _0004_kb(db: sqlite_utils.Database) -> None:
+    _script(db, 
+        """
+        -- Knowledge documents: knowledge/ and courses/ files and imported register entries.
+        -- SQLite is the source of truth; the search index is derived from this table.
+        CREATE TABLE documents (
+            id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            title TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            body TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '[]',
+            team TEXT,
+            updated TEXT,
+            source TEXT NOT NULL,
+            path TEXT,
+            meta TEXT NOT NULL DEFAULT '{}',
+            content_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            modified_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_documents_type ON documents(type);
+        CREATE INDEX idx_documents_source ON documents(source);
+        """
+    )
+
+
 MIGRATIONS = [
     ("0001_accounts", _0001_accounts),
     ("0002_desk", _0002_desk),
     ("0003_outbox", _0003_outbox),
+    ("0004_kb", _0004_kb),
 ]
 
 
