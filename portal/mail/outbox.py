@@ -1,0 +1,80 @@
+"""The outbox: mail is stored in the database first and sent later.
+
+A feature that wants to mail someone calls :func:`enqueue` inside the same
+transaction as the change the mail is about, so a mail exists if and only if
+the change was committed. ``portal outbox send`` (see sender.py) delivers it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from email.utils import parseaddr
+
+import sqlite_utils
+from flask_babel import gettext as _
+
+from .. import timeutil
+from ..errors import Invalid
+
+MAX_SUBJECT_CHARS = 250
+
+# A pragmatic address check: one local part, one domain with a dot, no spaces.
+_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+# Headers the sender sets itself; a caller cannot override them.
+RESERVED_HEADERS = {"from", "to", "cc", "bcc", "subject", "date", "message-id",
+                    "content-type", "content-transfer-encoding", "mime-version"}
+
+
+def one_line(text: str) -> str:
+    """Collapse CR, LF and other line breaks (header injection) into single spaces."""
+    return re.sub(r"\s+", " ", str(text or "")).strip()
+
+
+def clean_address(to: str) -> str:
+    """Return the bare address of ``to`` (``a@b`` or ``Name <a@b>``), or raise Invalid."""
+    raw = str(to or "")
+    if any(ch in raw for ch in "\r\n\0,;"):
+        raise Invalid(_("Invalid recipient address."), {"to": _("Enter one e-mail address.")})
+    _name, address = parseaddr(raw.strip())
+    if not address or not _ADDRESS.match(address) or len(address) > 254:
+        raise Invalid(_("Invalid recipient address."), {"to": _("Enter one e-mail address.")})
+    return address
+
+
+def clean_headers(headers: dict | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in (headers or {}).items():
+        name = str(name).strip()
+        if not _HEADER_NAME.match(name) or name.lower() in RESERVED_HEADERS:
+            raise Invalid(_("Mail header %(name)s cannot be set.", name=name))
+        out[name] = one_line(value)
+    return out
+
+
+def enqueue(db: sqlite_utils.Database, *, to: str, subject: str, text: str,
+            html: str | None = None, ticket_id: int | None = None,
+            headers: dict | None = None) -> int:
+    """Insert one pending message and return its id.
+
+    Only an INSERT: call it inside the transaction of the change the mail is
+    about. ``to`` must be a single address; line breaks in the subject and in
+    extra header values are replaced by spaces.
+    """
+    address = clean_address(to)
+    subject = one_line(subject)[:MAX_SUBJECT_CHARS]
+    if not subject:
+        raise Invalid(_("A mail needs a subject."), {"subject": _("Required.")})
+    if not (text or "").strip():
+        raise Invalid(_("A mail needs a text body."), {"text": _("Required.")})
+    stamp = timeutil.iso()
+    cursor = db.execute(
+        "INSERT INTO outbox (created_at, to_addr, subject, body_text, body_html, headers,"
+        " ticket_id, status, attempts, next_attempt_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)",
+        [stamp, address, subject, text, html or None,
+         json.dumps(clean_headers(headers), ensure_ascii=False), ticket_id, stamp],
+    )
+    return cursor.lastrowid
