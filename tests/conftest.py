@@ -76,3 +76,32 @@ def login_as(client):
 def csrf(client, path="/"):
     """A CSRF token for the logged-in session of ``client``."""
     return csrf_token_from(client.get(path).get_data(as_text=True))
+
+
+class LiveServer:
+    """The app served over real HTTP on a free loopback port, in a thread."""
+
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        import threading
+
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app):
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
