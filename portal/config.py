@@ -94,7 +94,9 @@ DEFAULTS: dict = {
     "SMTP_USERNAME": None,
     "SMTP_PASSWORD": None,
     "SMTP_TIMEOUT": 20,
-    "OUTBOX_MAX_ATTEMPTS": 8,
+    "OUTBOX_MAX_ATTEMPTS": 8,  # then the message is "failed" (kept; `portal outbox retry`)
+    "OUTBOX_RETRY_BASE_SECONDS": 60,  # backoff: 1, 2, 4, 8 ... minutes between attempts
+    "OUTBOX_RETRY_MAX_SECONDS": 6 * 3600,  # longest wait between two attempts
     # Search
     "EMBEDDING_MODEL": None,  # a local sentence-transformers directory; None: packaged MiniLM
     "EMBEDDING_BATCH_SIZE": 32,
