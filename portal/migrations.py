@@ -232,11 +232,48 @@ def _0004_kb(db: sqlite_utils.Database) -> None:
     )
 
 
+def _0005_search(db: sqlite_utils.Database) -> None:
+    _script(db,
+        """
+        -- The search index, derived from documents by `portal index rebuild`.
+        -- One row per indexed document: what was indexed (content hash) and how it shows.
+        CREATE TABLE search_documents (
+            document_id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            title TEXT NOT NULL,
+            url TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            content_hash TEXT NOT NULL,
+            indexed_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_search_documents_type ON search_documents(type);
+        -- Passages; the id is also the faiss id. AUTOINCREMENT: ids are never reused,
+        -- so an old faiss file can never point at a different passage.
+        CREATE TABLE search_chunks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            document_id TEXT NOT NULL REFERENCES search_documents(document_id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            heading TEXT,
+            anchor TEXT,
+            text TEXT NOT NULL,
+            embed_text TEXT NOT NULL,
+            vector BLOB,          -- float32, normalised; NULL until embedded
+            model TEXT            -- the model that made the vector
+        );
+        CREATE INDEX idx_search_chunks_document ON search_chunks(document_id, ordinal);
+        -- Keywords: stemmed Dutch tokens (made in Python, see portal/search/text.py).
+        CREATE VIRTUAL TABLE chunks_fts USING fts5(title, tags, heading, body, tokenize = 'unicode61');
+        CREATE TABLE search_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """
+    )
+
+
 MIGRATIONS = [
     ("0001_accounts", _0001_accounts),
     ("0002_desk", _0002_desk),
     ("0003_outbox", _0003_outbox),
     ("0004_kb", _0004_kb),
+    ("0005_search", _0005_search),
 ]
 
 
