@@ -97,6 +97,23 @@ DEFAULTS: dict = {
     "OUTBOX_MAX_ATTEMPTS": 8,  # then the message is "failed" (kept; `portal outbox retry`)
     "OUTBOX_RETRY_BASE_SECONDS": 60,  # backoff: 1, 2, 4, 8 ... minutes between attempts
     "OUTBOX_RETRY_MAX_SECONDS": 6 * 3600,  # longest wait between two attempts
+    # Knowledge base
+    "KB_PUBLIC": True,  # knowledge pages readable without logging in
+    # Known document types, in tab order: (label, plural). Unknown types are allowed
+    # and shown with their key.
+    "KB_TYPES": {
+        "howto": (_l("How-to"), _l("How-tos")),
+        "faq": (_l("FAQ"), _l("FAQs")),
+        "project": (_l("Project"), _l("Projects")),
+        "algorithm": (_l("Algorithm"), _l("Algorithms")),
+        "dataset": (_l("Dataset"), _l("Datasets")),
+        "team": (_l("Team"), _l("Teams")),
+        "track": (_l("Learning track"), _l("Learning tracks")),
+        "course": (_l("Course module"), _l("Course modules")),
+        "page": (_l("Page"), _l("Pages")),
+    },
+    "KB_TOC_MIN_HEADINGS": 3,  # show a table of contents from this many headings
+    "ALGORITHM_REGISTER_URL": "https://algoritmes.overheid.nl",
     # Search
     "EMBEDDING_MODEL": None,  # a local sentence-transformers directory; None: packaged MiniLM
     "EMBEDDING_BATCH_SIZE": 32,
