@@ -15,7 +15,8 @@ import sqlite_utils
 from flask_babel import gettext as _
 
 from .. import timeutil
-from ..errors import Invalid
+from ..db import transaction
+from ..errors import Conflict, Invalid, NotFound
 
 MAX_SUBJECT_CHARS = 250
 
@@ -78,3 +79,47 @@ def enqueue(db: sqlite_utils.Database, *, to: str, subject: str, text: str,
          json.dumps(clean_headers(headers), ensure_ascii=False), ticket_id, stamp],
     )
     return cursor.lastrowid
+
+
+def requeue(db: sqlite_utils.Database, *, message_id: int | None = None,
+            all_failed: bool = False) -> int:
+    """Make failed (or waiting) messages due now with a fresh attempt budget.
+
+    ``message_id``: one message that is failed or pending; ``all_failed``:
+    every failed message. Sent messages are never re-sent. Returns the count.
+    """
+    now = timeutil.iso()
+    with transaction(db):
+        if message_id is not None:
+            row = db.execute("SELECT status FROM outbox WHERE id = ?", [message_id]).fetchone()
+            if row is None:
+                raise NotFound(_("No outbox message %(id)s.", id=message_id))
+            if row["status"] == "sent":
+                raise Conflict(_("Message %(id)s has already been sent.", id=message_id))
+            where, params = "id = ?", [message_id]
+        elif all_failed:
+            where, params = "status = 'failed'", []
+        else:
+            return 0
+        cursor = db.execute(
+            f"UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE {where}",
+            [now, *params])
+    return cursor.rowcount
+
+
+def summary(db: sqlite_utils.Database, errors: int = 10) -> dict:
+    """Counts per status, the oldest waiting message, how many are due, recent errors."""
+    now = timeutil.iso()
+    counts = {status: 0 for status in ("pending", "sent", "failed")}
+    for row in db.execute("SELECT status, count(*) AS n FROM outbox GROUP BY status"):
+        counts[row["status"]] = row["n"]
+    oldest = db.execute("SELECT id, created_at, to_addr, attempts FROM outbox"
+                        " WHERE status = 'pending' ORDER BY id LIMIT 1").fetchone()
+    due = db.execute("SELECT count(*) FROM outbox WHERE status = 'pending'"
+                     " AND next_attempt_at <= ?", [now]).fetchone()[0]
+    recent = db.execute(
+        "SELECT id, status, to_addr, subject, attempts, next_attempt_at, last_error FROM outbox"
+        " WHERE status != 'sent' AND last_error IS NOT NULL ORDER BY id DESC LIMIT ?",
+        [errors]).fetchall()
+    return {"counts": counts, "due": due, "oldest_pending": dict(oldest) if oldest else None,
+            "recent_errors": [dict(row) for row in recent]}
