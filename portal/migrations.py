@@ -268,12 +268,61 @@ def _0005_search(db: sqlite_utils.Database) -> None:
     )
 
 
+def _0006_search_ui(db: sqlite_utils.Database) -> None:
+    _script(db,
+        """
+        -- Search log without personal data: no user, no IP, no session; the time is
+        -- rounded to the hour and the query is scrubbed (see portal/search/log.py).
+        CREATE TABLE search_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            query TEXT NOT NULL,
+            result_count INTEGER NOT NULL,
+            types TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL CHECK (source IN ('web', 'api', 'suggest', 'cli', 'chat')),
+            mode TEXT NOT NULL DEFAULT '',
+            took_ms INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX idx_search_log_at ON search_log(at);
+        CREATE INDEX idx_search_log_query ON search_log(query, at);
+        -- "Maybe this already helps" on the desk form: one row per form visit (a random
+        -- id made when the form renders), which articles were shown and opened, and
+        -- whether a request was still submitted. No user, no ticket id.
+        CREATE TABLE suggest_sessions (
+            id TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            submitted INTEGER NOT NULL DEFAULT 0,
+            logged_query TEXT
+        );
+        CREATE INDEX idx_suggest_sessions_created ON suggest_sessions(created_at);
+        CREATE TABLE suggest_shown (
+            session_id TEXT NOT NULL REFERENCES suggest_sessions(id) ON DELETE CASCADE,
+            document_id TEXT NOT NULL,
+            PRIMARY KEY (session_id, document_id)
+        );
+        CREATE TABLE suggest_opened (
+            session_id TEXT NOT NULL REFERENCES suggest_sessions(id) ON DELETE CASCADE,
+            document_id TEXT NOT NULL,
+            PRIMARY KEY (session_id, document_id)
+        );
+        -- Similar tickets: stemmed subject + description per ticket (rowid = ticket id),
+        -- brought up to date lazily from tickets.updated_at before each lookup.
+        CREATE VIRTUAL TABLE similar_tickets_fts USING fts5(terms, tokenize = 'unicode61');
+        CREATE TABLE similar_tickets_state (
+            ticket_id INTEGER PRIMARY KEY,
+            updated_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 MIGRATIONS = [
     ("0001_accounts", _0001_accounts),
     ("0002_desk", _0002_desk),
     ("0003_outbox", _0003_outbox),
     ("0004_kb", _0004_kb),
     ("0005_search", _0005_search),
+    ("0006_search_ui", _0006_search_ui),
 ]
 
 
