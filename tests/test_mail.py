@@ -406,3 +406,32 @@ def test_enqueue_in_a_rolled_back_transaction_leaves_no_mail(app):
                 raise RuntimeError("the change failed")
         assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
         assert summary(db)["counts"] == {"pending": 0, "sent": 0, "failed": 0}
+
+
+# --- the worker ---------------------------------------------------------------------------------
+
+def test_worker_loop_sends_and_stops_cleanly_on_sigterm(app):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = Path(app.config["MAIL_FOLDER"])
+    env = dict(os.environ, PORTAL_INSTANCE_PATH=app.instance_path, PORTAL_MAIL_BACKEND="file")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "portal:create_app", "outbox", "send", "--loop",
+         "--interval", "0.2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        queue_notice(app)  # queued while the worker is already running
+        deadline = time.monotonic() + 30
+        while not list(folder.glob("*.eml")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(list(folder.glob("*.eml"))) == 1
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, output
+    assert "Sent 1" in output and "Outbox worker stopped." in output

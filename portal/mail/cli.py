@@ -50,16 +50,18 @@ def send(limit: int, loop: bool, interval: float) -> None:
     stop = threading.Event()
 
     def on_signal(signum, _frame):
-        click.echo(f"Signal {signum}: stopping after the current message.", err=True)
+        if stop.is_set():  # asked twice: stop now; the claimed message is retried later
+            raise KeyboardInterrupt
+        click.echo("Stopping after the current message (again to stop at once).", err=True)
         stop.set()
 
-    previous = signal.signal(signal.SIGTERM, on_signal)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     click.echo(f"Outbox worker: {current_app.config['MAIL_BACKEND']} backend,"
                f" every {interval:g}s. Ctrl+C stops.")
     try:
         while not stop.is_set():
             try:
-                report = send_pending(limit=limit)
+                report = send_pending(limit=limit, should_stop=stop.is_set)
             except Exception as exc:  # keep the worker alive (e.g. database busy)
                 current_app.logger.exception("outbox run failed")
                 click.echo(f"Run failed: {exc}", err=True)
@@ -73,7 +75,8 @@ def send(limit: int, loop: bool, interval: float) -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     click.echo("Outbox worker stopped.")
 
 

@@ -12,6 +12,7 @@ it is tried again once the lease has expired (at-least-once delivery).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
@@ -119,8 +120,12 @@ def _mark_failure(db, config, row: dict, error: DeliveryError) -> bool:
     return give_up
 
 
-def send_pending(limit: int = 100, db: sqlite_utils.Database | None = None) -> SendReport:
-    """Send up to ``limit`` due messages in id order; needs an app context."""
+def send_pending(limit: int = 100, db: sqlite_utils.Database | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> SendReport:
+    """Send up to ``limit`` due messages in id order; needs an app context.
+
+    ``should_stop`` is asked before each message (the worker's shutdown flag).
+    """
     config = current_app.config
     db = db if db is not None else get_db()
     backend = make_backend(config)  # a bad MAIL_BACKEND fails before anything is claimed
@@ -129,7 +134,7 @@ def send_pending(limit: int = 100, db: sqlite_utils.Database | None = None) -> S
     # Anything unexpected (a bug, Ctrl+C) propagates; the claimed row stays
     # pending and is tried again after its lease, so nothing is lost.
     try:
-        while report.processed < limit:
+        while report.processed < limit and not (should_stop and should_stop()):
             row = claim_next(db, config)
             if row is None:
                 break
