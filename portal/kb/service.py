@@ -151,7 +151,8 @@ def apply_documents(docs: list[dict], sources: tuple[str, ...], keep=lambda row:
     """Upsert ``docs`` (each owned by one of ``sources``) in one transaction.
 
     Existing documents of ``sources`` that are not in ``docs`` are removed when
-    ``remove(row)`` is true and ``keep(row)`` is false. A document whose id belongs to
+    ``remove(row)`` is true and ``keep(row)`` is false (row: id, source, path, meta
+    as JSON text, content_hash). A document whose id belongs to
     another source is not overwritten but reported as an error.
     Returns {added, updated, removed, unchanged, errors, changed_ids, removed_ids}.
     """
@@ -161,7 +162,7 @@ def apply_documents(docs: list[dict], sources: tuple[str, ...], keep=lambda row:
     now = timeutil.iso()
     with transaction(db):
         existing = {row["id"]: dict(row) for row in db.execute(
-            "SELECT id, source, path, content_hash FROM documents")}
+            "SELECT id, source, path, meta, content_hash FROM documents")}
         wanted = set()
         for doc in docs:
             old = existing.get(doc["id"])
