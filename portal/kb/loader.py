@@ -271,8 +271,19 @@ def _links(value) -> tuple[list[dict], list[str]]:
             warnings.append("a link without url was ignored")
             continue
         url = str(item["url"]).strip()
+        if not _safe_url(url):
+            warnings.append(f"link {url[:60]!r} is not http(s), mailto or a relative path; ignored")
+            continue
         links.append({"title": _text(item.get("title")) or url, "url": url})
     return links, warnings
+
+
+def _safe_url(url: str) -> bool:
+    """http(s), mailto or a relative URL; browsers ignore control characters and spaces
+    inside a scheme ('java\tscript:'), so they are removed before the check."""
+    compact = re.sub(r"[\x00-\x20\x7f]", "", url)
+    scheme = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):", compact)
+    return scheme is None or scheme.group(1).lower() in ("http", "https", "mailto")
 
 
 def _date(value) -> tuple[str | None, str | None]:

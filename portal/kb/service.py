@@ -5,8 +5,9 @@ Public functions (used by the pages, the CLI, the search engine and the assistan
 - sync_folders(knowledge_dir=None, courses_dir=None) → report dict
 - get_document(doc_id) → full document dict (raises NotFound)
 - get_documents(ids) → {id: light row} for the ids that exist
-- list_documents(type=None, source=None) → light rows, sorted by title
-- count_by_type() → {type: count}
+- list_documents(type=None, source=None, limit=None, offset=0, order="title") → light rows
+- count_documents(type=None, source=None), count_by_type() → {type: count}
+- track_modules(track) → the course modules of a learning track, in order
 - faq_pairs(doc) → [(question, answer_markdown)]
 - documents_for_index(ids=None) → iterator of dicts for the search index
 - document_url(doc_id) → "/kennisbank/<id>" (no request context needed)
@@ -20,6 +21,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from .. import timeutil
 from ..db import get_db, transaction
@@ -56,7 +58,7 @@ def _row_to_doc(row) -> dict:
 def get_document(doc_id: str) -> dict:
     row = get_db().execute("SELECT * FROM documents WHERE id = ?", [doc_id]).fetchone()
     if row is None:
-        raise NotFound(f"Document '{doc_id}' does not exist.")
+        raise NotFound(_("This knowledge document does not exist (any more)."))
     return _row_to_doc(row)
 
 
@@ -72,19 +74,49 @@ def get_documents(ids) -> dict[str, dict]:
     return found
 
 
-def list_documents(type: str | None = None, source: str | None = None) -> list[dict]:  # noqa: A002
+def list_documents(type: str | None = None, source: str | None = None,  # noqa: A002
+                   limit: int | None = None, offset: int = 0, order: str = "title") -> list[dict]:
+    """Light rows (no body), sorted by title or by ``order="updated"`` (newest first)."""
+    where, params = _filters(type, source)
+    sql = f"SELECT {LIGHT_COLUMNS} FROM documents{where}"
+    if order == "updated":
+        sql += " ORDER BY updated IS NULL, updated DESC, title COLLATE NOCASE, id"
+    else:
+        sql += " ORDER BY title COLLATE NOCASE, id"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [int(limit), max(0, int(offset))]
+    return [_row_to_doc(row) for row in get_db().execute(sql, params)]
+
+
+def count_documents(type: str | None = None, source: str | None = None) -> int:  # noqa: A002
+    where, params = _filters(type, source)
+    return get_db().execute(f"SELECT COUNT(*) FROM documents{where}", params).fetchone()[0]
+
+
+def _filters(doc_type: str | None, source: str | None) -> tuple[str, list]:
     where, params = [], []
-    if type:
+    if doc_type:
         where.append("type = ?")
-        params.append(type)
+        params.append(doc_type)
     if source:
         where.append("source = ?")
         params.append(source)
-    sql = f"SELECT {LIGHT_COLUMNS} FROM documents"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY title COLLATE NOCASE, id"
-    return [_row_to_doc(row) for row in get_db().execute(sql, params)]
+    return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
+def track_modules(track: str) -> list[dict]:
+    """The course modules of a learning track, in their ``order``."""
+    rows = get_db().execute(
+        f"SELECT {LIGHT_COLUMNS} FROM documents WHERE type = 'course' "
+        "AND json_extract(meta, '$.track') = ?", [track])
+    docs = [_row_to_doc(row) for row in rows]
+
+    def position(doc):
+        order = doc["meta"].get("order")
+        return (0, float(order)) if isinstance(order, (int, float)) else (1, 0.0), doc["title"]
+
+    return sorted(docs, key=position)
 
 
 def count_by_type() -> dict[str, int]:
