@@ -108,11 +108,12 @@ def chunk_document(doc: dict, max_words: int = 180) -> list[Chunk]:
     title = (doc.get("title") or "").strip()
     summary = (doc.get("summary") or "").strip()
     chunks: list[Chunk] = []
-    used_ids: list[str] = []
+    used_ids: set[str] = set()
     for heading, markdown_text in sections(doc.get("body") or ""):
         anchor = unique(slugify(heading, "-"), used_ids) if heading else None
         text = plain(markdown_text)
-        if heading is None and summary:
+        if heading is None and summary and " ".join(plain(summary).split()) not in \
+                " ".join(text.split()):
             text = f"{summary}\n\n{text}".strip()
         for piece in _pieces(text, max_words):
             prefix = f"{title} — {heading}" if heading else title

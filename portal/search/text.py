@@ -108,7 +108,7 @@ def split_compound(token: str) -> list[str]:
     parts wins, then the longest known part. The remainder is split once more
     ("woningbouwmonitor" -> woning, bouw, monitor).
     """
-    if len(token) < 8 or token in COMPOUND_PARTS:
+    if len(token) < 8 or token in COMPOUND_PARTS or token in EXCEPTIONS or token in PROTECTED:
         return []
     best, best_score = None, (0, 0)
     for cut in range(4, len(token) - 3):

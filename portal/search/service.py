@@ -1,0 +1,183 @@
+"""The search engine's interface. Everything else in portal/search/ is behind it.
+
+    search(query, types=None, limit=10, offset=0) -> SearchResponse
+    rebuild_index(progress=False, full=False) -> report dict
+    index_status() -> dict
+    similar(text, types=None, limit=5) -> SearchResponse   (e.g. tickets → articles)
+
+Needs an app context (config + database). Never raises for any query text:
+empty, huge, FTS syntax, emoji or HTML all give a normal (possibly empty) response.
+When the model or the vector index is unavailable, results are keyword-only with
+mode "keyword" and a translated notice.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..db import get_db
+from . import embedder, fts, fusion, indexer, snippets, store, text
+
+KEYWORD_CHUNKS = 1000  # keyword passages considered per query
+DENSE_CHUNKS = 100  # nearest passages considered per query (x4 with a type filter)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    type: str
+    url: str  # the document, with "#anchor" of the best passage when it has one
+    score: float
+    snippet: str  # safe HTML: escaped text with <mark> around matched words
+    summary: str
+    heading: str | None = None
+    anchor: str | None = None
+    snippet_text: str = ""  # the same snippet as plain text (CLI, JSON)
+
+
+@dataclass
+class SearchResponse:
+    query: str
+    results: list[Hit] = field(default_factory=list)
+    total: int = 0
+    mode: str = "keyword"  # "hybrid" | "keyword"
+    notice: str | None = None
+    took_ms: float = 0.0
+
+
+def clean_query(query) -> str:
+    query = _CONTROL.sub(" ", str(query or ""))
+    limit = int(current_app.config.get("SEARCH_MAX_QUERY_CHARS") or 500)
+    return " ".join(query[:limit].split())
+
+
+def _dense(db, config, query: str, types, notice_box: list) -> list | None:
+    """Collapsed dense results, or None when meaning search is unavailable."""
+    try:
+        model = embedder.get_embedder(config)
+    except embedder.EmbedderUnavailable:
+        return None
+    index = store.load(store.index_path(config))
+    if index is None or index.ntotal == 0 or index.d != model.dim:
+        return None
+    vector = model.encode([query])[0]
+    hits = store.search(index, vector, DENSE_CHUNKS * (4 if types else 1))
+    if not hits:
+        return []
+    ids = [chunk_id for chunk_id, _ in hits]
+    sql = (f"SELECT c.id, c.document_id, d.type FROM search_chunks c JOIN search_documents d "
+           f"ON d.document_id = c.document_id WHERE c.id IN ({','.join('?' * len(ids))})")
+    found = {row[0]: (row[1], row[2]) for row in db.execute(sql, ids)}
+    wanted = set(types or ())
+    chunk_hits = [(cid, found[cid][0], sim) for cid, sim in hits
+                  if cid in found and (not wanted or found[cid][1] in wanted)]
+    return fusion.collapse(chunk_hits)
+
+
+def search(query: str, *, types: list[str] | None = None, limit: int = 10,
+           offset: int = 0) -> SearchResponse:
+    started = time.perf_counter()
+    config = current_app.config
+    db = get_db()
+    query = clean_query(query)
+    types = [t for t in (types or []) if t] or None
+    limit = max(0, min(int(limit), 100))
+    offset = max(0, int(offset))
+    response = SearchResponse(query=query, mode="keyword")
+    if not query:
+        response.took_ms = (time.perf_counter() - started) * 1000
+        return response
+
+    terms = text.query_terms(query)
+    keyword_docs = fusion.collapse(fts.search(db, terms, types, KEYWORD_CHUNKS))
+    dense_docs = None
+    if config.get("SEARCH_ENGINE", "hybrid") != "keyword":
+        dense_docs = _dense(db, config, query, types, [])
+        if dense_docs is None:
+            response.notice = _("Search by meaning is not available right now; "
+                                "showing keyword results.")
+        else:
+            response.mode = "hybrid"
+    ranked = fusion.fuse(keyword_docs, dense_docs or [])
+
+    # Documents removed since the last rebuild are left out.
+    from ..kb import service as kb
+
+    existing = kb.get_documents([r.document_id for r in ranked])
+    ranked = [r for r in ranked if r.document_id in existing]
+    response.total = len(ranked)
+    page = ranked[offset:offset + limit]
+    response.results = _hits(db, page, existing, terms)
+    response.took_ms = (time.perf_counter() - started) * 1000
+    return response
+
+
+def _hits(db, page, documents: dict, terms: list[str]) -> list[Hit]:
+    if not page:
+        return []
+    ids = [r.chunk_id for r in page]
+    chunks = {row["id"]: row for row in db.execute(
+        f"SELECT id, heading, anchor, text FROM search_chunks WHERE id IN "
+        f"({','.join('?' * len(ids))})", ids)}
+    hits = []
+    for r in page:
+        doc = documents[r.document_id]
+        chunk = chunks.get(r.chunk_id)
+        passage = chunk["text"] if chunk else (doc.get("summary") or "")
+        html, plain = snippets.make(passage, terms if r.keyword_rank else [])
+        anchor = chunk["anchor"] if chunk else None
+        url = doc["url"] + (f"#{anchor}" if anchor else "")
+        hits.append(Hit(id=r.document_id, title=doc["title"], type=doc["type"], url=url,
+                        score=round(r.score * 1000, 3), snippet=str(html),
+                        summary=doc.get("summary") or "",
+                        heading=chunk["heading"] if chunk else None, anchor=anchor,
+                        snippet_text=plain))
+    return hits
+
+
+def similar(text_value: str, *, types: list[str] | None = None, limit: int = 5) -> SearchResponse:
+    """Documents related to a longer text (a ticket's subject and description)."""
+    return search(text_value, types=types, limit=limit)
+
+
+def rebuild_index(progress: bool = False, full: bool = False) -> dict:
+    """Bring the index up to date with the documents table (see indexer.rebuild)."""
+    from ..kb import service as kb
+
+    return indexer.rebuild(get_db(), current_app.config, kb.documents_for_index(),
+                           progress=progress, full=full)
+
+
+def index_status() -> dict:
+    """Counts, model, index file and version, and documents changed since the last build."""
+    from ..kb import service as kb
+
+    config = current_app.config
+    db = get_db()
+    report = indexer.status(db, config)
+    max_words = report["max_words"]
+    indexed = {row[0]: row[1] for row in db.execute(
+        "SELECT document_id, content_hash FROM search_documents")}
+    stale, current = [], set()
+    for doc in kb.documents_for_index():
+        current.add(doc["id"])
+        if indexed.get(doc["id"]) != indexer.fingerprint(doc, max_words):
+            stale.append(doc["id"])
+    stale += [doc_id for doc_id in indexed if doc_id not in current]
+    report["documents"] = len(current)
+    report["stale_documents"] = sorted(stale)
+    report["engine"] = config.get("SEARCH_ENGINE", "hybrid")
+    return report
+
+
+def vector_for(query: str) -> np.ndarray:
+    """The query embedding (benchmarks)."""
+    return embedder.get_embedder(current_app.config).encode([clean_query(query)])[0]
