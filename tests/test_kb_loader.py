@@ -170,3 +170,14 @@ def test_reading_functions(app, folders):
         assert entry["tags"] == ["dashboard", "bi", "power bi"]
         assert [d["id"] for d in service.documents_for_index(["basis"])] == ["basis"]
         assert set(service.get_documents(["basis", "nope"])) == {"basis"}
+
+
+def test_cli_sync_prints_the_report_and_list_filters_by_type(app, folders):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["kb", "sync"])
+    assert result.exit_code == 0, result.output
+    assert "added 6, updated 0, removed 0, unchanged 0" in result.output
+    assert "error: knowledge/kapot.md: invalid YAML" in result.output
+    assert runner.invoke(args=["kb", "sync", "--strict"]).exit_code == 1
+    listed = runner.invoke(args=["kb", "list", "--type", "faq"])
+    assert "veelgestelde-vragen" in listed.output and "dashboard-aanvragen" not in listed.output
