@@ -130,8 +130,10 @@ def register(app) -> None:
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(outbox_cli)
+    from .desk.cli import register as register_desk
     from .kb.cli import register as register_kb
     from .search.cli import register as register_search
 
+    register_desk(app)
     register_kb(app)
     register_search(app)

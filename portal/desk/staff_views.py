@@ -1,0 +1,98 @@
+"""Staff pages: the queue, triage of a ticket, canned replies."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..accounts.service import list_staff
+from ..errors import Invalid
+from ..htmx import render
+from . import canned, lifecycle, queue
+from .labels import PRIORITIES, STATUSES
+from .types import request_types
+from .views import bp, ticket_context
+
+
+def staff_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_staff:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+
+
+@bp.get("/behandelen", endpoint="queue")  # desk.queue, used by the navigation
+@staff_required
+def queue_page():
+    size = current_app.config["QUEUE_PAGE_SIZE"]
+    page = _page()
+    raw = {key: request.args.get(key, "") for key in queue.FILTER_KEYS}
+    error, status = None, 200
+    try:
+        result = queue.list_tickets(current_user, raw, limit=size, offset=(page - 1) * size)
+    except Invalid as exc:
+        error, status = exc.message, 400
+        result = queue.list_tickets(current_user, {}, limit=size)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render("desk/queue.html", "desk/_queue_results.html", status=status,
+                  result=result, filters=result["filters"], page=page, size=size,
+                  pages=max(1, -(-result["total"] // size)), args=args, error=error,
+                  counts=queue.queue_counts(current_user), types=request_types(),
+                  staff=list_staff(), statuses=STATUSES, priorities=PRIORITIES,
+                  status_filters=queue.STATUS_FILTERS, sorts=queue.SORTS)
+
+
+@bp.post("/aanvragen/<number>/wijzigen")
+@staff_required
+def update(number):
+    form = request.form
+    changes = {}
+    for key in ("status", "priority", "team", "assignee", "tags"):
+        if key in form:
+            changes[key] = form.get(key, "")
+    if changes.get("status") == "":
+        changes.pop("status")
+    try:
+        lifecycle.update_ticket(current_user, number, changes)
+    except Invalid as exc:
+        return render("desk/ticket.html", status=400, **ticket_context(
+            number, errors=exc.fields, update_message=exc.message))
+    flash(_("The request was updated."), "success")
+    return redirect(url_for("desk.ticket", number=number), 303)
+
+
+@bp.route("/behandelen/standaardantwoorden", methods=["GET", "POST"])
+@staff_required
+def canned_replies():
+    errors, values, status = {}, {}, 200
+    if request.method == "POST":
+        values = {k: request.form.get(k, "") for k in ("title", "body", "team")}
+        try:
+            canned.create_canned(current_user, values["title"], values["body"], values["team"])
+        except Invalid as exc:
+            errors, status = exc.fields, 400
+        else:
+            flash(_("The canned reply was added."), "success")
+            return redirect(url_for("desk.canned_replies"), 303)
+    return render("desk/canned.html", status=status, items=canned.list_canned(current_user),
+                  errors=errors, values=values)
+
+
+@bp.post("/behandelen/standaardantwoorden/<int:canned_id>/verwijderen")
+@staff_required
+def delete_canned(canned_id):
+    canned.delete_canned(current_user, canned_id)
+    flash(_("The canned reply was deleted."), "success")
+    return redirect(url_for("desk.canned_replies"), 303)
