@@ -119,6 +119,8 @@ DEFAULTS: dict = {
     "EMBEDDING_BATCH_SIZE": 32,
     "SEARCH_ENGINE": "hybrid",  # hybrid | keyword
     "SEARCH_MAX_QUERY_CHARS": 500,
+    "SEARCH_LOG_RETENTION_DAYS": 365,  # search log and suggestion records (`portal search-log purge`)
+    "SUGGEST_LIMIT": 4,  # articles under "Maybe this already helps" on the request form
     "CHUNK_MAX_WORDS": 180,
 }
 
