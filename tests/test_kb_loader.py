@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from portal.errors import NotFound
-from portal.kb import loader, service
+from portal.kb import faq, loader, service
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kb"
 
@@ -89,12 +89,12 @@ def test_faq_pairs_split_on_second_level_headings():
     assert [q for q, _ in pairs] == ["Hoe lang duurt een data-aanvraag?", "Mag ik persoonsgegevens delen?"]
     assert pairs[0][1] == "Meestal binnen **twee weken**."
     assert "- de DPIA" in pairs[1][1]
-    assert loader.faq_intro(doc["body"]).startswith("Staat je vraag er niet bij?")
+    assert faq.faq_intro(doc["body"]).startswith("Staat je vraag er niet bij?")
 
 
 def test_faq_headings_inside_code_blocks_are_not_questions():
     body = "## Echt?\n\n```\n## geen vraag?\n```\n"
-    assert [q for q, _ in loader.faq_pairs(body)] == ["Echt?"]
+    assert [q for q, _ in faq.faq_pairs(body)] == ["Echt?"]
 
 
 def test_sync_is_idempotent_and_follows_edits_and_deletes(app, folders):

@@ -29,8 +29,8 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 COLUMN_KEYS = {"id", "title", "type", "summary", "tags", "team", "updated"}
 SUMMARY_MAX_CHARS = 280
 
-_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_FENCE_RE = re.compile(r"^\s*(```|~~~)")
+HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+FENCE_RE = re.compile(r"^\s*(```|~~~)")
 
 
 @dataclass
@@ -198,7 +198,7 @@ def _leading_title(body: str) -> tuple[str | None, str]:
     for index, line in enumerate(lines):
         if not line.strip():
             continue
-        match = _HEADING_RE.match(line)
+        match = HEADING_RE.match(line)
         if match and len(match.group(1)) == 1 and match.group(2):
             return match.group(2).strip(), "\n".join(lines[index + 1:]).strip("\n")
         break
@@ -217,7 +217,7 @@ def _first_paragraph(body: str) -> str:
     in_fence = False
     paragraph: list[str] = []
     for line in body.split("\n"):
-        if _FENCE_RE.match(line):
+        if FENCE_RE.match(line):
             in_fence = not in_fence
             continue
         stripped = line.strip()
@@ -308,37 +308,3 @@ def _plain(value):
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
-
-
-def faq_pairs(body: str) -> list[tuple[str, str]]:
-    """Every '## ' heading of a FAQ body and the Markdown below it, up to the next one."""
-    pairs: list[tuple[str, str]] = []
-    question, answer = None, []
-    in_fence = False
-    for line in body.split("\n"):
-        if _FENCE_RE.match(line):
-            in_fence = not in_fence
-        match = None if in_fence else _HEADING_RE.match(line)
-        if match and len(match.group(1)) == 2:
-            if question is not None:
-                pairs.append((question, "\n".join(answer).strip()))
-            question, answer = match.group(2).strip(), []
-        elif question is not None:
-            answer.append(line)
-    if question is not None:
-        pairs.append((question, "\n".join(answer).strip()))
-    return pairs
-
-
-def faq_intro(body: str) -> str:
-    """The Markdown of a FAQ before its first question."""
-    lines = []
-    in_fence = False
-    for line in body.split("\n"):
-        if _FENCE_RE.match(line):
-            in_fence = not in_fence
-        match = None if in_fence else _HEADING_RE.match(line)
-        if match and len(match.group(1)) == 2:
-            break
-        lines.append(line)
-    return "\n".join(lines).strip()

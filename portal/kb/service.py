@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from .. import timeutil
 from ..db import get_db, transaction
 from ..errors import NotFound
-from . import loader
+from . import faq, loader
 
 FOLDER_SOURCES = ("knowledge", "courses")
 LIGHT_COLUMNS = "id, type, title, summary, tags, team, updated, source, path, meta"
@@ -125,7 +125,7 @@ def count_by_type() -> dict[str, int]:
 
 
 def faq_pairs(doc: dict) -> list[tuple[str, str]]:
-    return loader.faq_pairs(doc.get("body") or "")
+    return faq.faq_pairs(doc.get("body") or "")
 
 
 def documents_for_index(ids=None):

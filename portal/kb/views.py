@@ -11,7 +11,7 @@ from flask_login import current_user
 from ..errors import NotFound
 from ..extensions import login_manager
 from ..htmx import render
-from . import loader, render as md, service
+from . import faq, render as md, service
 
 bp = Blueprint("kb", __name__, url_prefix="/kennisbank")
 
@@ -89,7 +89,7 @@ def document(doc_id: str):
     except NotFound:
         return render("kb/not_found.html", status=404, doc_id=doc_id)
     if doc["type"] == "faq":
-        body = md.render_markdown(loader.faq_intro(doc["body"]))
+        body = md.render_markdown(faq.faq_intro(doc["body"]))
         questions = _faq(doc)
         toc = [{"level": 2, "id": q["id"], "name": q["question"]} for q in questions]
     else:
