@@ -9,18 +9,21 @@ where a document only gets a dense term when its best chunk's cosine similarity
 reaches DENSE_FLOOR. The default model (all-MiniLM-L6-v2) is an English model
 and weak on Dutch, so the keyword weight is larger: a dense match can reorder
 documents that keywords rank close together and can add documents keywords
-missed, but cannot push a strong keyword match down far. The constants are
-tuned on benchmarks/eval/queries.jsonl (benchmarks/search_quality.py).
+missed, but cannot push a strong keyword match down far: with K=10 the dense
+term of the best dense match (0.2/11 = 0.018) is worth about two keyword places
+near the top (1/11 - 1/13 = 0.014). The constants are tuned on
+benchmarks/eval/queries.jsonl (`benchmarks/search_quality.py --tune`); the grid
+is flat around them (K 5-10, dense weight 0.2-0.35, floor 0.2-0.35).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-K = 60
+K = 10
 KEYWORD_WEIGHT = 1.0
-DENSE_WEIGHT = 0.5
-DENSE_FLOOR = 0.30
+DENSE_WEIGHT = 0.2
+DENSE_FLOOR = 0.25
 
 
 @dataclass
