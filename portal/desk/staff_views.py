@@ -47,7 +47,7 @@ def queue_page():
         result = queue.list_tickets(current_user, {}, limit=size)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render("desk/queue.html", "desk/_queue_results.html", status=status,
-                  result=result, filters=result["filters"], page=page, size=size,
+                  result=result, filters=result["filters"], page_no=page, size=size,
                   pages=max(1, -(-result["total"] // size)), args=args, error=error,
                   counts=queue.queue_counts(current_user), types=request_types(),
                   staff=list_staff(), statuses=STATUSES, priorities=PRIORITIES,

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from ..accounts.service import list_staff
 from ..errors import DomainError, Invalid
 from ..htmx import render
+from ..search import suggest
 from . import attachments, canned, lifecycle, queue, service
 from .labels import (EVENT_LABELS, PERSONAL_DATA, PERSONAL_DATA_LABELS, PRIORITY_LABELS,
                      STATUS_LABELS)
@@ -70,6 +71,7 @@ def request_form(type_key):
         except Invalid as exc:
             errors, message, status = exc.fields or {"form": exc.message}, exc.message, 400
         else:
+            suggest.record_submitted(request.form.get("suggest_session"), ticket["id"])
             return redirect(url_for("desk.submitted", number=ticket["number"]), 303)
     return render_template("desk/request_form.html", rtype=rtype, values=values, errors=errors,
                            message=message, personal_data=PERSONAL_DATA), status
