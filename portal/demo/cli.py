@@ -10,18 +10,18 @@ demo_cli = AppGroup("demo", help="Demo data: accounts and a living desk.")
 
 
 @demo_cli.command("load")
-def load() -> None:
-    """Create demo accounts and demo tickets (once; safe to run again)."""
-    from . import users
+@click.option("--reset-tickets", is_flag=True,
+              help="Delete the demo employees' tickets first and load them again.")
+def load(reset_tickets: bool) -> None:
+    """Create demo accounts, demo tickets and canned replies (once; safe to run again)."""
+    from . import tickets, users
 
     created = users.ensure_users()
     click.echo(f"Demo accounts: {len(created)}")
     try:
-        from . import tickets
-    except ImportError:
-        return
-    report = tickets.load_tickets(created)
-    click.echo(report)
+        click.echo(tickets.load_tickets(created, reset=reset_tickets))
+    except tickets.DemoDataError as exc:
+        raise click.ClickException(f"{exc} Nothing was loaded.") from exc
 
 
 @demo_cli.command("logins")
