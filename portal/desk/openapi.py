@@ -165,18 +165,16 @@ def paths(errors, types: dict, departments, teams, max_limit: int) -> dict:
                      "responses": {"201": _json(full_ticket, "The new ticket"), **errors(400, 401)}},
         },
         "/tickets/{number}": {
-            "parameters": [number],
-            "get": {"summary": "One ticket with its messages", "tags": ["desk"], "operationId": "getTicket",
+            "get": {"parameters": [number], "summary": "One ticket with its messages", "tags": ["desk"], "operationId": "getTicket",
                     "responses": {"200": _json(full_ticket, "The ticket"), **errors(401, 404)}},
-            "patch": {"summary": "Triage a ticket (staff) or reopen it (requester)", "tags": ["desk"],
+            "patch": {"parameters": [number], "summary": "Triage a ticket (staff) or reopen it (requester)", "tags": ["desk"],
                       "operationId": "updateTicket",
                       "requestBody": {"required": True, "content": {"application/json": {"schema": patch_body}}},
                       "responses": {"200": _json(full_ticket, "The updated ticket"),
                                     **errors(400, 401, 403, 404, 409)}},
         },
         "/tickets/{number}/comments": {
-            "parameters": [number],
-            "post": {"summary": "Reply, or add an internal note (staff)", "tags": ["desk"],
+            "post": {"parameters": [number], "summary": "Reply, or add an internal note (staff)", "tags": ["desk"],
                      "operationId": "addComment",
                      "requestBody": {"required": True, "content": {"application/json": {"schema": comment_body}}},
                      "responses": {"201": _json({"type": "object", "properties": {
