@@ -8,7 +8,7 @@ the routes the app really has.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, make_response, request
 
 from .accounts import service as accounts
 from .accounts.service import User
@@ -52,7 +52,8 @@ def json_body() -> dict:
     """The request's JSON object, or a 400 with a clear message."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        abort(error_response(400, "The body must be a JSON object (Content-Type: application/json)."))
+        abort(make_response(*error_response(
+            400, "The body must be a JSON object (Content-Type: application/json).")))
     return data
 
 
