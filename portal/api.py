@@ -8,11 +8,13 @@ the routes the app really has.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, jsonify, make_response, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask_babel import gettext as _
 
 from .accounts import service as accounts
 from .accounts.service import User
 from .errorpages import error_response
+from .errors import Invalid
 from .extensions import csrf
 
 PREFIX = "/api/v1"
@@ -52,8 +54,7 @@ def json_body() -> dict:
     """The request's JSON object, or a 400 with a clear message."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        abort(make_response(*error_response(
-            400, "The body must be a JSON object (Content-Type: application/json).")))
+        raise Invalid(_("The body must be a JSON object (Content-Type: application/json)."))
     return data
 
 

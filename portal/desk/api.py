@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 
-from ..api import api_blueprint, api_user, error_responses, register_paths
+from ..api import api_blueprint, api_user, error_responses, json_body, register_paths
 from ..errors import Forbidden, Invalid
 from . import lifecycle, queue, service
 from .openapi import paths
@@ -51,14 +51,6 @@ def ticket_json(ticket: dict, user, full: bool = False) -> dict:
             "attachments": [_file(number, f) for f in c["attachments"]],
         } for c in service.get_thread(user, number)]
     return out
-
-
-def json_body() -> dict:
-    """The JSON object body, or Invalid (400). (portal.api.json_body aborts with a tuple: a 500.)"""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise Invalid(_("The body must be a JSON object (Content-Type: application/json)."))
-    return data
 
 
 def _full(user, number: str) -> dict:
