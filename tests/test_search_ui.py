@@ -58,7 +58,11 @@ def test_live_search_attributes_and_results_region(en, loaded):
     field = re.search(r'<input id="q"[^>]*>', html, re.S).group(0)
     assert 'hx-get="/zoeken/"' in field
     assert 'hx-trigger="input changed delay:300ms, search"' in field
-    assert 'hx-target="#search-results"' in field and 'hx-push-url="true"' in field
+    assert 'hx-target="#search-results"' in field
+    # typing updates the address in place; submitting, filters and paging add history
+    assert 'hx-replace-url="true"' in field
+    form = re.search(r'<form id="search-form"[^>]*>', html, re.S).group(0)
+    assert 'hx-push-url="true"' in form
     assert "hx-sync=" in field
     assert re.search(r'<div id="search-results"[^>]*aria-live="polite"', html)
 
