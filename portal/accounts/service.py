@@ -95,22 +95,31 @@ def load_session_user(user_id: str) -> User | None:
     return user if user.active else None
 
 
-def list_users(role: str | None = None, team: str | None = None) -> list[User]:
+def list_users(role: str | None = None, team: str | None = None,
+               roles: tuple[str, ...] | None = None) -> list[User]:
+    """Active users by name, optionally of one role (or any of ``roles``) and one team."""
     db = get_db()
     sql = "SELECT * FROM users WHERE active = 1"
     params: list = []
     if role:
-        sql += " AND role = ?"
-        params.append(role)
+        roles = (role,)
+    if roles:
+        sql += f" AND role IN ({', '.join('?' * len(roles))})"
+        params.extend(roles)
     if team:
         sql += " AND id IN (SELECT user_id FROM user_teams WHERE team = ?)"
         params.append(team)
     sql += " ORDER BY name"
-    return [_row_to_user(r, _teams_of(db, r["id"])) for r in db.query(sql, params)]
+    rows = list(db.query(sql, params))
+    teams: dict[int, list[str]] = {}
+    for r in db.query("SELECT user_id, team FROM user_teams ORDER BY team"):
+        teams.setdefault(r["user_id"], []).append(r["team"])
+    return [_row_to_user(r, teams.get(r["id"], [])) for r in rows]
 
 
 def list_staff(team: str | None = None) -> list[User]:
-    return [u for u in list_users(team=team) if u.is_staff]
+    """Active staff and admins (of ``team``): filtered in SQL, not among every employee."""
+    return list_users(team=team, roles=("staff", "admin"))
 
 
 def validate_teams(teams) -> list[str]:
