@@ -58,7 +58,14 @@ def init_app(app) -> None:
         if exc.code == 413:
             mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
             message = _("The upload is too large (at most %(mb)d MB in total).", mb=mb)
-        return error_response(exc.code or 500, message)
+        body, status = error_response(exc.code or 500, message)
+        response = app.make_response((body, status))
+        # Keep protocol headers such as Allow (405) and Retry-After (429).
+        original = dict(exc.get_headers())
+        for name in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if name in original:
+                response.headers[name] = original[name]
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -72,3 +72,9 @@ def test_dutch_by_default_and_english_switchable(client):
     page = client.get("/login").get_data(as_text=True)
     assert '<html lang="en">' in page
     assert "Log in" in page
+
+
+def test_method_not_allowed_keeps_the_allow_header(client):
+    response = client.delete("/healthz")
+    assert response.status_code == 405
+    assert "GET" in response.headers.get("Allow", "")
