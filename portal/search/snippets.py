@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from markupsafe import Markup, escape
 
 from . import text
@@ -9,13 +11,18 @@ from . import text
 WINDOW_WORDS = 36
 
 
-def _matches(word: str, terms: set[str]) -> bool:
+@lru_cache(maxsize=200_000)
+def _word_terms(word: str) -> frozenset[str]:
+    """Every stem a written word matches: its own and those of its compound parts."""
+    terms = set()
     for token in text.tokens(word):
-        if text.stem(token) in terms:
-            return True
-        if any(text.stem(part) in terms for part in text.split_compound(token)):
-            return True
-    return False
+        terms.add(text.stem(token))
+        terms.update(text.stem(part) for part in text.split_compound(token))
+    return frozenset(terms)
+
+
+def _matches(word: str, terms: set[str]) -> bool:
+    return not terms.isdisjoint(_word_terms(word))
 
 
 def _window(words: list[str], flags: list[bool], size: int) -> int:
