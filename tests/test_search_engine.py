@@ -49,10 +49,18 @@ DOCS = {
         ## Wanneer
 
         Een DPIA is verplicht bij verwerking van gegevens met een hoog risico voor inwoners.
+        Denk aan grootschalige verwerking van bijzondere persoonsgegevens, het volgen van
+        mensen in de openbare ruimte met camera's of sensoren, het koppelen van bestanden
+        uit verschillende bronnen en het gebruik van algoritmes die mensen een score geven.
+        Twijfel je, doe dan een korte voortoets met het formulier op het intranet.
 
         ## Stappen
 
-        Vraag de privacy officer om mee te kijken (kosten < 100 & gratis).
+        Vraag de privacy officer om mee te kijken (kosten < 100 & gratis). Beschrijf eerst
+        de verwerking: welke gegevens, van wie, waarvoor en hoe lang je ze bewaart. Beoordeel
+        daarna de noodzaak en de evenredigheid, breng de risico's voor betrokkenen in kaart
+        en leg de maatregelen vast. Laat het resultaat ondertekenen door de eigenaar van de
+        verwerking en bewaar het bij het verwerkingsregister.
         """,
     "meldingen.md": """\
         ---

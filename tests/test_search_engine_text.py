@@ -61,14 +61,27 @@ def _doc(body, title="Titel", summary=""):
     return {"id": "d", "title": title, "summary": summary, "body": body}
 
 
+FILLER = " ".join(["tekst"] * 60)
+
+
 def test_chunks_follow_headings_with_toc_anchors():
     chunks = chunking.chunk_document(_doc(
-        "Inleiding hier.\n\n## Doel\n\nHet doel.\n\n## Risico's en waarborgen\n\nTekst.\n\n"
-        "## Doel\n\nNog een doel.\n\n```\n# geen kop\n```"))
+        f"Inleiding {FILLER}.\n\n## Doel\n\nHet doel {FILLER}.\n\n## Risico's en waarborgen"
+        f"\n\nTekst {FILLER}.\n\n## Doel\n\nNog een doel {FILLER}.\n\n```\n# geen kop\n```"))
     assert [c.heading for c in chunks] == [None, "Doel", "Risico's en waarborgen", "Doel"]
     assert [c.anchor for c in chunks] == [None, "doel", "risicos-en-waarborgen", "doel_1"]
     assert chunks[2].embed_text.startswith("Titel — Risico's en waarborgen: ")
     assert "# geen kop" in chunks[3].text
+
+
+def test_small_sections_are_merged_into_one_passage():
+    chunks = chunking.chunk_document(_doc(
+        "## Doel\n\nAfval ophalen.\n\n## Status\n\nIn gebruik.\n\n## Bron\n\nRegister.\n\n"
+        f"## Werking\n\n{FILLER}", summary="Afval ophalen."))
+    assert [(c.heading, c.anchor) for c in chunks] == [("Doel", "doel"), ("Werking", "werking")] \
+        or [(c.heading, c.anchor) for c in chunks] == [("Doel", "doel")]
+    assert "Status: In gebruik." in chunks[0].text and "Bron: Register." in chunks[0].text
+    assert chunks[0].text.count("Afval ophalen.") == 1  # the summary is in the body already
 
 
 def test_long_sections_split_at_paragraphs_and_sentences():

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from markdown.extensions.toc import slugify, unique
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
+MIN_SECTION_WORDS = 50  # smaller sections are merged with their neighbours
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^(```|~~~)")
@@ -104,20 +105,39 @@ def _pieces(text: str, max_words: int) -> list[str]:
 
 
 def chunk_document(doc: dict, max_words: int = 180) -> list[Chunk]:
-    """The chunks of one document: {title, summary, body}. Never empty."""
+    """The chunks of one document: {title, summary, body}. Never empty.
+
+    A section shorter than MIN_SECTION_WORDS is appended to the passage before it
+    while that fits in max_words ("Status: In gebruik." is no passage on its own);
+    the passage keeps its own heading and anchor, and the appended heading stays
+    in its text. A longer section always starts its own passage (and anchor).
+    """
     title = (doc.get("title") or "").strip()
     summary = (doc.get("summary") or "").strip()
-    chunks: list[Chunk] = []
+    body = doc.get("body") or ""
+    pieces: list[tuple[str | None, str | None, str]] = []
     used_ids: set[str] = set()
-    for heading, markdown_text in sections(doc.get("body") or ""):
+    flat_body = " ".join(plain(body).split())
+    if summary and " ".join(plain(summary).split()) not in flat_body:
+        pieces.append((None, None, summary))
+    for heading, markdown_text in sections(body):
         anchor = unique(slugify(heading, "-"), used_ids) if heading else None
-        text = plain(markdown_text)
-        if heading is None and summary and " ".join(plain(summary).split()) not in \
-                " ".join(text.split()):
-            text = f"{summary}\n\n{text}".strip()
-        for piece in _pieces(text, max_words):
-            prefix = f"{title} — {heading}" if heading else title
-            chunks.append(Chunk(len(chunks), heading, anchor, piece, f"{prefix}: {piece}"))
+        for piece in _pieces(plain(markdown_text), max_words):
+            pieces.append((heading, anchor, piece))
+    merged: list[list] = []  # [heading, anchor, text, words]
+    for heading, anchor, piece in pieces:
+        words = len(piece.split())
+        last = merged[-1] if merged else None
+        if last is not None and last[3] + words <= max_words and words < MIN_SECTION_WORDS:
+            label = f"{heading}: " if heading and heading != last[0] else ""
+            last[2] = f"{last[2]}\n\n{label}{piece}"
+            last[3] += words
+            continue
+        merged.append([heading, anchor, piece, words])
+    chunks = []
+    for heading, anchor, piece, _words in merged:
+        prefix = f"{title} — {heading}" if heading else title
+        chunks.append(Chunk(len(chunks), heading, anchor, piece, f"{prefix}: {piece}"))
     if not chunks:  # a document with a title only is still findable
         chunks.append(Chunk(0, None, None, summary or title, f"{title}: {summary}".strip(": ")))
     return chunks
