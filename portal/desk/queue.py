@@ -130,7 +130,8 @@ def _where(user: User, f: dict, now: str) -> tuple[str, dict]:
         clauses.append("(t.number LIKE :q ESCAPE '\\' OR t.subject LIKE :q ESCAPE '\\')")
         params["q"] = _like(f["q"])
     if f["tag"]:
-        clauses.append("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = :tag)")
+        # IN (subquery) drives from the tag index; a correlated EXISTS would scan every ticket.
+        clauses.append("t.id IN (SELECT g.ticket_id FROM ticket_tags g WHERE g.tag = :tag)")
         params["tag"] = f["tag"].lower()
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
@@ -155,15 +156,18 @@ def list_tickets(user: User, filters: dict | None = None, limit: int = 50, offse
 
 
 def queue_counts(user: User) -> dict:
-    """Open, overdue, at-risk, unassigned and my open tickets (staff: all; employee: own)."""
+    """Open, overdue, at-risk, unassigned and my open tickets (staff: all; employee: own).
+
+    Every count is of open tickets, so the status index limits the scan to those.
+    """
     db = get_db()
     params = {"now": timeutil.iso(), "me": user.id}
     scope = "" if user.is_staff else " AND t.requester_id = :me"
-    open_ = "t.status IN ('new', 'in_progress', 'waiting')"
     row = db.execute(
-        f"SELECT SUM({open_}), SUM({OVERDUE}), SUM({AT_RISK}),"
-        f" SUM({open_} AND t.assignee_id IS NULL), SUM({open_} AND t.assignee_id = :me),"
-        f" SUM(t.status = 'new') FROM tickets t WHERE 1 = 1{scope}", params).fetchone()
+        f"SELECT COUNT(*), SUM({OVERDUE}), SUM({AT_RISK}),"
+        " SUM(t.assignee_id IS NULL), SUM(t.assignee_id = :me), SUM(t.status = 'new')"
+        f" FROM tickets t WHERE t.status IN ('new', 'in_progress', 'waiting'){scope}",
+        params).fetchone()
     keys = ("open", "overdue", "at_risk", "unassigned", "mine", "new")
     return {key: int(value or 0) for key, value in zip(keys, row)}
 

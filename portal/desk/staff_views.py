@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.service import list_staff
 from ..errors import Invalid
-from ..htmx import render
+from ..htmx import is_htmx, render
 from . import canned, lifecycle, queue
 from .labels import PRIORITIES, STATUSES
 from .types import request_types
@@ -46,12 +46,13 @@ def queue_page():
         error, status = exc.message, 400
         result = queue.list_tickets(current_user, {}, limit=size)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render("desk/queue.html", "desk/_queue_results.html", status=status,
-                  result=result, filters=result["filters"], page_no=page, size=size,
-                  pages=max(1, -(-result["total"] // size)), args=args, error=error,
-                  counts=queue.queue_counts(current_user), types=request_types(),
-                  staff=list_staff(), statuses=STATUSES, priorities=PRIORITIES,
-                  status_filters=queue.STATUS_FILTERS, sorts=queue.SORTS)
+    context = dict(result=result, filters=result["filters"], page_no=page, size=size,
+                   pages=max(1, -(-result["total"] // size)), args=args, error=error)
+    if not is_htmx():  # the live-filter fragment shows only the results
+        context.update(counts=queue.queue_counts(current_user), types=request_types(),
+                       staff=list_staff(), statuses=STATUSES, priorities=PRIORITIES,
+                       status_filters=queue.STATUS_FILTERS, sorts=queue.SORTS)
+    return render("desk/queue.html", "desk/_queue_results.html", status=status, **context)
 
 
 @bp.post("/aanvragen/<number>/wijzigen")
