@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import format_datetime, get_locale, lazy_gettext as _l
+from flask_babel import format_datetime, format_decimal, get_locale, lazy_gettext as _l
 
 from . import timeutil
 
@@ -22,6 +22,16 @@ def datetime_filter(value, fmt: str = "medium") -> str:
     return format_datetime(moment, fmt) if moment else ""
 
 
+def human_size(size: int) -> str:
+    """1536 -> "1,5 kB", in the current language."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{format_decimal(round(size / 1024, 1))} kB"
+    return f"{format_decimal(round(size / 1024 / 1024, 1))} MB"
+
+
 def init_app(app) -> None:
     app.jinja_env.globals.update(role_label=role_label, current_locale=current_locale)
     app.jinja_env.filters["datetime"] = datetime_filter
+    app.jinja_env.filters["filesize"] = human_size

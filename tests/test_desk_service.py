@@ -77,11 +77,11 @@ def _files(app):
 
 
 @pytest.mark.parametrize("upload, message", [
-    (Upload("evil.exe", b"MZ\x90\x00"), "not allowed"),
-    (Upload("fake.pdf", b"<html>not a pdf</html>"), "not a real"),
-    (Upload("big.pdf", b"%PDF-" + b"0" * 2048), "too large"),
-    (Upload("empty.csv", b""), "empty"),
-    (Upload("binary.csv", b"a,b\x00\x01"), "text"),
+    (Upload("evil.exe", b"MZ\x90\x00"), "niet toegestaan"),
+    (Upload("fake.pdf", b"<html>not a pdf</html>"), "geen echt"),
+    (Upload("big.pdf", b"%PDF-" + b"0" * 2048), "te groot"),
+    (Upload("empty.csv", b""), "is leeg"),
+    (Upload("binary.csv", b"a,b\x00\x01"), "tekstbestand"),
 ])
 def test_bad_attachments_store_nothing(app, make_user, clock, upload, message):
     app.config["MAX_ATTACHMENT_BYTES"] = 1024

@@ -22,6 +22,13 @@ def loaded(app):
     return app
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """These tests read the page structure; the English UI keeps them independent of the
+    Dutch wording, which tests/test_i18n.py guards."""
+    client.set_cookie("portal_lang", "en")
+
+
 def text(response) -> str:
     return response.get_data(as_text=True)
 

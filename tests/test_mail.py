@@ -300,7 +300,7 @@ def test_retry_rules(smtp_app, smtp_server):
         with pytest.raises(Conflict):  # a sent message is never sent again
             requeue(get_db(), message_id=message_id)
     result = runner.invoke(args=["outbox", "retry", "--id", "999"])
-    assert result.exit_code != 0 and "No outbox message 999" in result.output
+    assert result.exit_code != 0 and "Bericht 999 staat niet in de outbox" in result.output
     result = runner.invoke(args=["outbox", "retry"])
     assert result.exit_code != 0 and "--all-failed" in result.output
     assert len(collector.messages) == 1

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 
 from .. import timeutil
 from ..errors import Invalid
+from ..templating import human_size
 
 CONTENT_TYPES = {
     "pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
@@ -127,8 +128,8 @@ def prepare(uploads) -> list[Prepared]:
             problem = _("%(name)s: this type of file is not allowed. Allowed: %(types)s.",
                         name=name, types=", ".join(sorted(allowed)))
         elif len(upload.data) > limit:
-            problem = _("%(name)s is too large (at most %(mb)s MB).", name=name,
-                        mb=f"{limit / 1024 / 1024:g}")
+            problem = _("%(name)s is too large (at most %(size)s).", name=name,
+                        size=human_size(limit))
         elif not upload.data:
             problem = _("%(name)s is empty.", name=name)
         elif ext in TEXT_TYPES and not _looks_like_text(upload.data):
