@@ -366,3 +366,11 @@ def upgrade(db: sqlite_utils.Database) -> list[str]:
 def pending(db: sqlite_utils.Database) -> list[str]:
     done = applied(db)
     return [name for name, _ in MIGRATIONS if name not in done]
+
+
+def ensure_schema() -> list[str]:
+    """Apply pending migrations on the app's database (for CLI commands that need data,
+    so that a fresh instance works without a separate `portal db upgrade`)."""
+    from .db import get_db
+
+    return upgrade(get_db())

@@ -14,8 +14,10 @@ demo_cli = AppGroup("demo", help="Demo data: accounts and a living desk.")
               help="Delete the demo employees' tickets first and load them again.")
 def load(reset_tickets: bool) -> None:
     """Create demo accounts, demo tickets and canned replies (once; safe to run again)."""
+    from ..migrations import ensure_schema
     from . import tickets, users
 
+    ensure_schema()
     created = users.ensure_users()
     click.echo(f"Demo accounts: {len(created)}")
     try:

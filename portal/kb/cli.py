@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from ..errors import Invalid
+from ..migrations import ensure_schema
 
 kb_cli = AppGroup("kb", help="Knowledge base: documents from folders and the algorithm register.")
 
@@ -30,6 +31,7 @@ def sync(strict: bool) -> None:
 
     from . import service
 
+    ensure_schema()
     started = time.perf_counter()
     click.echo(f"Knowledge: {current_app.config['KNOWLEDGE_DIR']}")
     click.echo(f"Courses:   {current_app.config['COURSES_DIR']}")
@@ -50,6 +52,7 @@ def import_register(file: str, organisation: str | None) -> None:
     """Import an export (JSON) of the national algorithm register as algorithm documents."""
     from . import register
 
+    ensure_schema()
     started = time.perf_counter()
     try:
         report = register.import_file(file, organisation)

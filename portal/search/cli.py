@@ -19,14 +19,9 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from ..db import get_db
+from ..migrations import ensure_schema
 
 index_cli = AppGroup("index", help="The search index (keywords and vectors).")
-
-
-def _migrate() -> None:
-    from .. import migrations
-
-    migrations.upgrade(get_db())
 
 
 def _has_documents() -> bool:
@@ -42,7 +37,7 @@ def index_rebuild(progress, full, sync_first) -> None:
     """Bring the index up to date; only changed documents are embedded again."""
     from . import service
 
-    _migrate()
+    ensure_schema()
     if sync_first:
         from ..kb import service as kb
 
@@ -70,7 +65,7 @@ def index_status(as_json) -> None:
     """Documents, chunks, vectors, model, index file, version and stale documents."""
     from . import service
 
-    _migrate()
+    ensure_schema()
     status = service.index_status()
     if as_json:
         click.echo(json.dumps(status, indent=2))
@@ -114,7 +109,7 @@ def search_command(query, types, limit, as_json, batch) -> None:
 
     if (query is None) == (batch is None):
         raise click.UsageError('Give a QUERY or --batch FILE (one query per line).')
-    _migrate()
+    ensure_schema()
     if not _has_documents():
         click.echo("No documents are loaded: run `portal kb sync` and `portal index rebuild` "
                    f"(knowledge folder: {current_app.config['KNOWLEDGE_DIR']}).", err=True)
