@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     _resolve_paths(app)
+    _resolve_cookie_security(app)
     _ensure_secret_key(app)
 
     from . import db, errorpages, extensions, i18n, templating
@@ -62,6 +63,14 @@ def _resolve_paths(app: Flask) -> None:
     for key, default in (("KNOWLEDGE_DIR", "knowledge"), ("COURSES_DIR", "courses")):
         value = app.config.get(key) or str(PROJECT_ROOT / default)
         app.config[key] = str(Path(value).expanduser().resolve())
+
+
+def _resolve_cookie_security(app: Flask) -> None:
+    """Cookies carry the Secure flag whenever the portal is served over HTTPS."""
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = str(app.config["BASE_URL"]).startswith("https://")
+    if app.config.get("REMEMBER_COOKIE_SECURE") is None:
+        app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
 
 def _ensure_secret_key(app: Flask) -> None:

@@ -34,8 +34,9 @@ DEFAULTS: dict = {
     # Sessions and security
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS (PORTAL_SESSION_COOKIE_SECURE=1)
+    "SESSION_COOKIE_SECURE": None,  # None: secure exactly when BASE_URL is https
     "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SECURE": None,  # follows SESSION_COOKIE_SECURE
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     "WTF_CSRF_TIME_LIMIT": None,  # token valid for the session

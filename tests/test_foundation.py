@@ -78,3 +78,11 @@ def test_method_not_allowed_keeps_the_allow_header(client):
     response = client.delete("/healthz")
     assert response.status_code == 405
     assert "GET" in response.headers.get("Allow", "")
+
+
+def test_cookies_are_secure_when_served_over_https(tmp_path):
+    https = create_app({"INSTANCE_PATH": str(tmp_path / "a"), "BASE_URL": "https://datashop.denhaag.nl"})
+    local = create_app({"INSTANCE_PATH": str(tmp_path / "b"), "BASE_URL": "http://127.0.0.1:5000"})
+    assert https.config["SESSION_COOKIE_SECURE"] is True
+    assert https.config["REMEMBER_COOKIE_SECURE"] is True
+    assert local.config["SESSION_COOKIE_SECURE"] is False
