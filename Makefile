@@ -39,9 +39,9 @@ setup: install
 	$(BIN)/portal index rebuild
 
 run: setup
-	@$(BIN)/portal demo logins
+	@PORTAL_BASE_URL=http://$(HOST):$(PORT) $(BIN)/portal demo logins
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops)"
-	$(BIN)/portal run --host $(HOST) --port $(PORT)
+	PORTAL_BASE_URL=http://$(HOST):$(PORT) $(BIN)/portal run --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest -q

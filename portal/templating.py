@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask_babel import format_datetime, format_decimal, get_locale, lazy_gettext as _l
+from datetime import date
+
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, lazy_gettext as _l
 
 from . import timeutil
 
@@ -22,6 +24,17 @@ def datetime_filter(value, fmt: str = "medium") -> str:
     return format_datetime(moment, fmt) if moment else ""
 
 
+def date_filter(value, fmt: str = "medium") -> str:
+    """An ISO date (YYYY-MM-DD) or date in the user's language: "27 mrt 2027"."""
+    if not value:
+        return ""
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+    return format_date(day, fmt)
+
+
 def human_size(size: int) -> str:
     """1536 -> "1,5 kB", in the current language."""
     if size < 1024:
@@ -35,3 +48,4 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(role_label=role_label, current_locale=current_locale)
     app.jinja_env.filters["datetime"] = datetime_filter
     app.jinja_env.filters["filesize"] = human_size
+    app.jinja_env.filters["date"] = date_filter

@@ -86,3 +86,11 @@ def test_cookies_are_secure_when_served_over_https(tmp_path):
     assert https.config["SESSION_COOKIE_SECURE"] is True
     assert https.config["REMEMBER_COOKIE_SECURE"] is True
     assert local.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_dates_and_sizes_are_shown_in_the_users_language(app):
+    with app.test_request_context("/"):
+        render = app.jinja_env.from_string("{{ d|date }} · {{ n|filesize }}").render
+        assert render(d="2027-03-27", n=1536) == "27 mrt 2027 · 1,5 kB"
+    with app.test_request_context("/?lang=en"):
+        assert render(d="2027-03-27", n=1536) == "Mar 27, 2027 · 1.5 kB"
