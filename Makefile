@@ -29,7 +29,7 @@ translations: $(STAMP)
 # Extract every visible string and update the Dutch catalogue.
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o /tmp/portal-messages.pot . >/dev/null
-	$(BIN)/pybabel update -i /tmp/portal-messages.pot -d portal/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i /tmp/portal-messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete --width 100
 
 # Migrate, load demo accounts and tickets, load knowledge and courses, build the index.
 setup: install

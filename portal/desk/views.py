@@ -5,7 +5,8 @@ Thin: parse the request, call a service, render. Staff pages are in staff_views.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -108,6 +109,12 @@ def _as_requester(user):
     return replace(user, role="employee") if user.is_staff else user
 
 
+def _staff_label(user) -> str:
+    teams = current_app.config["TEAMS"]
+    names = ", ".join(str(teams.get(t, t)) for t in user.teams)
+    return f"{user.name} ({names})" if names else user.name
+
+
 def ticket_context(number: str, **extra) -> dict:
     user = current_user._get_current_object()
     ticket = service.get_ticket(user, number)
@@ -123,8 +130,7 @@ def ticket_context(number: str, **extra) -> dict:
         context.update(
             events=service.list_events(user, number),
             canned=canned.list_canned(user, ticket["team"]),
-            staff_options=[(str(u.id), f"{u.name} ({', '.join(u.teams)})" if u.teams else u.name)
-                           for u in list_staff()],
+            staff_options=[(str(u.id), _staff_label(u)) for u in list_staff()],
             status_options=[(s, STATUS_LABELS[s]) for s in
                             [ticket["status"], *context["allowed_statuses"]]])
         canned_id = request.args.get("canned", "")
