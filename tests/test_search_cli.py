@@ -57,6 +57,7 @@ def test_the_whole_cli_contract_on_foreign_markdown(foreign):
     assert built.returncode == 0, built.stderr
     assert "Indexed 3 documents" in built.stdout and "mode hybrid" in built.stdout
     assert "\r" not in built.stderr  # no progress bar when stderr is not a terminal
+    assert "Similar-ticket index: 0 ticket(s)" in built.stdout  # no tickets in this instance
 
     human = portal(foreign, "search", "containers")
     assert human.returncode == 0, human.stderr

@@ -18,14 +18,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from ..db import get_db
+from ..kb import service as kb_service
 from ..migrations import ensure_schema
 
 index_cli = AppGroup("index", help="The search index (keywords and vectors).")
-
-
-def _has_documents() -> bool:
-    return get_db().execute("SELECT EXISTS (SELECT 1 FROM documents)").fetchone()[0] == 1
 
 
 @index_cli.command("rebuild")
@@ -39,9 +35,7 @@ def index_rebuild(progress, full, sync_first) -> None:
 
     ensure_schema()
     if sync_first:
-        from ..kb import service as kb
-
-        report = kb.sync_folders()
+        report = kb_service.sync_folders()
         click.echo(f"Synced: {report['added']} added, {report['updated']} updated, "
                    f"{report['removed']} removed, {report['unchanged']} unchanged.")
     if progress is None:
@@ -57,6 +51,10 @@ def index_rebuild(progress, full, sync_first) -> None:
     if not report["documents"]:
         click.echo("No documents are loaded: run `portal kb sync` first "
                    f"(knowledge folder: {current_app.config['KNOWLEDGE_DIR']}).", err=True)
+    # Keep the similar-tickets index warm too, so no staff page pays for a first build.
+    from .similar import sync as sync_similar
+
+    click.echo(f"Similar-ticket index: {sync_similar()} ticket(s) brought up to date.")
 
 
 @index_cli.command("status")
@@ -110,7 +108,7 @@ def search_command(query, types, limit, as_json, batch) -> None:
     if (query is None) == (batch is None):
         raise click.UsageError('Give a QUERY or --batch FILE (one query per line).')
     ensure_schema()
-    if not _has_documents():
+    if not kb_service.count_documents():
         click.echo("No documents are loaded: run `portal kb sync` and `portal index rebuild` "
                    f"(knowledge folder: {current_app.config['KNOWLEDGE_DIR']}).", err=True)
     if batch is not None:
