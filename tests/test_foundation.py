@@ -94,3 +94,17 @@ def test_dates_and_sizes_are_shown_in_the_users_language(app):
         assert render(d="2027-03-27", n=1536) == "27 mrt 2027 · 1,5 kB"
     with app.test_request_context("/?lang=en"):
         assert render(d="2027-03-27", n=1536) == "Mar 27, 2027 · 1.5 kB"
+
+
+def test_starting_the_app_loads_no_search_machinery(tmp_path):
+    """The model, torch and faiss load on the first search, never at start-up."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from portal import create_app; app = create_app(); c = app.test_client();"
+            " c.get('/healthz'); c.get('/login');"
+            " print(sorted(m for m in ('torch', 'faiss', 'sentence_transformers') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path)}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -19,8 +19,16 @@ from ..errors import Invalid, Locked, NotFound
 ROLES = ("employee", "staff", "admin")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_PREFIX = "dsp_"
-# A real hash to compare against when the email is unknown, so timing does not tell.
-_DUMMY_HASH = generate_password_hash("not-a-password")
+_dummy_hash: str | None = None
+
+
+def _dummy() -> str:
+    """A real hash to check against when the email is unknown, so timing does not tell
+    (made on first use: hashing costs ~80 ms, too much for every process start)."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = generate_password_hash("not-a-password")
+    return _dummy_hash
 
 
 @dataclass
@@ -207,7 +215,7 @@ def authenticate(email: str, password: str) -> User:
                        m=current_app.config["LOGIN_LOCKOUT_MINUTES"]))
     rows = list(db.query("SELECT * FROM users WHERE email = ?", [email]))
     row = rows[0] if rows else None
-    ok = check_password_hash(row["password_hash"] if row and row["password_hash"] else _DUMMY_HASH,
+    ok = check_password_hash(row["password_hash"] if row and row["password_hash"] else _dummy(),
                              password or "")
     ok = ok and row is not None and bool(row["password_hash"]) and bool(row["active"])
     with transaction(db):

@@ -14,13 +14,19 @@ import tempfile
 import threading
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 FILENAME = "chunks.faiss"
 
 _lock = threading.Lock()
 _loaded: dict[str, tuple[tuple, object]] = {}
+
+
+def _faiss():
+    """faiss is imported on first use, so starting the app never loads it."""
+    import faiss
+
+    return faiss
 
 
 def index_path(config) -> Path:
@@ -30,6 +36,7 @@ def index_path(config) -> Path:
 def write(path: Path, ids: np.ndarray, vectors: np.ndarray, dim: int) -> None:
     """Write a new index atomically (temp file in the same folder, then os.replace)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    faiss = _faiss()
     index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
     if len(ids):
         index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
@@ -74,7 +81,7 @@ def load(path: Path):
         if cached and cached[0] == signature:
             return cached[1]
         try:
-            index = faiss.read_index(key)
+            index = _faiss().read_index(key)
         except (RuntimeError, OSError):  # vanished or half-written by something else
             return None
         _loaded[key] = (signature, index)
@@ -85,7 +92,7 @@ def search(index, query: np.ndarray, k: int) -> list[tuple[int, float]]:
     """(chunk_id, cosine similarity) best first, at most k."""
     if index is None or index.ntotal == 0:
         return []
-    faiss.omp_set_num_threads(1)  # one query: threads cost more than they give
+    _faiss().omp_set_num_threads(1)  # one query: threads cost more than they give
     scores, ids = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32),
                                min(k, index.ntotal))
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
