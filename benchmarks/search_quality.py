@@ -93,7 +93,7 @@ def main() -> None:
                 terms = text.query_terms(service.clean_query(q["query"]))
                 keyword.append(fusion.collapse(fts.search(db, terms, None, service.KEYWORD_CHUNKS)))
                 dense.append(service._dense(db, app.config, service.clean_query(q["query"]),
-                                            None, []) or [])
+                                            None) or [])
 
             def hybrid(**params):
                 return [[r.document_id for r in fusion.fuse(kw, de, **params)]

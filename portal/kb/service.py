@@ -62,16 +62,22 @@ def get_document(doc_id: str) -> dict:
     return _row_to_doc(row)
 
 
-def get_documents(ids) -> dict[str, dict]:
+def _rows_for(ids, columns: str):
     ids = list(dict.fromkeys(ids))
-    found: dict[str, dict] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        for row in get_db().execute(
-                f"SELECT {LIGHT_COLUMNS} FROM documents WHERE id IN ({marks})", chunk):
-            found[row["id"]] = _row_to_doc(row)
-    return found
+        yield from get_db().execute(f"SELECT {columns} FROM documents WHERE id IN ({marks})", chunk)
+
+
+def get_documents(ids) -> dict[str, dict]:
+    """{id: light row} for the ids that exist."""
+    return {row["id"]: _row_to_doc(row) for row in _rows_for(ids, LIGHT_COLUMNS)}
+
+
+def existing_ids(ids) -> set[str]:
+    """The ids among ``ids`` that are still documents (cheap: ids only)."""
+    return {row["id"] for row in _rows_for(ids, "id")}
 
 
 def list_documents(type: str | None = None, source: str | None = None,  # noqa: A002

@@ -24,6 +24,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..db import get_db
+from ..kb import service as kb
 from . import embedder, fts, fusion, indexer, snippets, store, text
 
 KEYWORD_CHUNKS = 1000  # keyword passages considered per query
@@ -90,7 +91,7 @@ def _dense_docs(db, hits, types) -> list:
     return fusion.collapse(chunk_hits)
 
 
-def _dense(db, config, query: str, types, _unused=None) -> list | None:
+def _dense(db, config, query: str, types) -> list | None:
     """Collapsed dense results, or None when meaning search is unavailable."""
     hits = _nearest(config, query, DENSE_CHUNKS * (4 if types else 1))
     return None if hits is None else _dense_docs(db, hits, types)
@@ -138,25 +139,13 @@ def search(query: str, *, types: list[str] | None = None, limit: int = 10,
     ranked = fusion.fuse(keyword_docs, dense_docs or [])
 
     # Documents removed since the last rebuild are left out.
-    existing = _existing(db, [r.document_id for r in ranked])
+    existing = kb.existing_ids([r.document_id for r in ranked])
     ranked = [r for r in ranked if r.document_id in existing]
     response.total = len(ranked)
     page = ranked[offset:offset + limit]
-    from ..kb import service as kb
-
     response.results = _hits(db, page, kb.get_documents([r.document_id for r in page]), terms)
     response.took_ms = (time.perf_counter() - started) * 1000
     return response
-
-
-def _existing(db, ids: list[str]) -> set[str]:
-    """The ids still in the documents table (read-only; the table belongs to portal.kb)."""
-    found: set[str] = set()
-    for start in range(0, len(ids), 900):
-        part = ids[start:start + 900]
-        found.update(row[0] for row in db.execute(
-            f"SELECT id FROM documents WHERE id IN ({','.join('?' * len(part))})", part))
-    return found
 
 
 def _hits(db, page, documents: dict, terms: list[str]) -> list[Hit]:
@@ -191,16 +180,12 @@ def similar(text_value: str, *, types: list[str] | None = None, limit: int = 5) 
 
 def rebuild_index(progress: bool = False, full: bool = False) -> dict:
     """Bring the index up to date with the documents table (see indexer.rebuild)."""
-    from ..kb import service as kb
-
     return indexer.rebuild(get_db(), current_app.config, kb.documents_for_index(),
                            progress=progress, full=full)
 
 
 def index_status() -> dict:
     """Counts, model, index file and version, and documents changed since the last build."""
-    from ..kb import service as kb
-
     config = current_app.config
     db = get_db()
     report = indexer.status(db, config)
