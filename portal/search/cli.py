@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 import click
 from flask import current_app
@@ -112,6 +113,9 @@ def search_command(query, types, limit, as_json, batch) -> None:
         click.echo("No documents are loaded: run `portal kb sync` and `portal index rebuild` "
                    f"(knowledge folder: {current_app.config['KNOWLEDGE_DIR']}).", err=True)
     if batch is not None:
+        started = time.perf_counter()
+        service.warm_up()  # so took_ms measures queries, not loading the model
+        click.echo(f"Engine ready in {time.perf_counter() - started:.1f} s.", err=True)
         for line in batch:
             line = line.rstrip("\n")
             if not line.strip():

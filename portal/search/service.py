@@ -173,6 +173,18 @@ def _hits(db, page, documents: dict, terms: list[str]) -> list[Hit]:
     return hits
 
 
+def warm_up() -> None:
+    """Load the model and the vector index now, e.g. before a batch of timed queries."""
+    config = current_app.config
+    if config.get("SEARCH_ENGINE", "hybrid") == "keyword":
+        return
+    try:
+        embedder.get_embedder(config).encode(["warm-up"])
+    except embedder.EmbedderUnavailable:
+        return
+    store.load(store.index_path(config))
+
+
 def similar(text_value: str, *, types: list[str] | None = None, limit: int = 5) -> SearchResponse:
     """Documents related to a longer text (a ticket's subject and description)."""
     return search(text_value, types=types, limit=limit)
