@@ -64,7 +64,10 @@ def test_live_search_attributes_and_results_region(en, loaded):
     form = re.search(r'<form id="search-form"[^>]*>', html, re.S).group(0)
     assert 'hx-push-url="true"' in form
     assert "hx-sync=" in field
-    assert re.search(r'<div id="search-results"[^>]*aria-live="polite"', html)
+    # one polite status line for screen readers, outside the region that is replaced
+    assert '<p id="search-status" class="visually-hidden" role="status">' in html
+    live = en.get("/zoeken/?q=parkeren", headers={"HX-Request": "true"})
+    assert re.search(r'<p id="search-status"[^>]*hx-swap-oob="true">\d+ results? for', text_of(live))
 
 
 def test_htmx_request_gets_only_the_results_fragment(en, loaded):

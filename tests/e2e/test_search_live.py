@@ -18,6 +18,9 @@ def test_results_appear_while_typing_without_a_page_load(live_server, page):
     results = page.locator("#search-results")
     expect(results.get_by_role("link", name="Parkeerdata opvragen")).to_be_visible()
     expect(results).to_contain_text("parkeer")
+    # Screen readers get one short status line, not the whole list read out again.
+    expect(page.locator("#search-status[role=status]")).to_contain_text("parkeer")
+    assert results.get_attribute("aria-live") is None
     assert page.evaluate("window.__samePage === true")
     expect(page).to_have_url(re.compile(r"[?&]q=parkeer"))  # shareable, back-button friendly
     # A query with no match says so, still in place.
