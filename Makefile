@@ -40,8 +40,11 @@ setup: install
 
 run: setup
 	@PORTAL_BASE_URL=http://$(HOST):$(PORT) $(BIN)/portal demo logins
-	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops)"
-	PORTAL_BASE_URL=http://$(HOST):$(PORT) $(BIN)/portal run --host $(HOST) --port $(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops); mail goes to instance/mail/*.eml"
+	@export PORTAL_BASE_URL=http://$(HOST):$(PORT); \
+	$(BIN)/portal outbox send --loop --interval 5 >/dev/null & sender=$$!; \
+	trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/portal run --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest -q
