@@ -290,3 +290,22 @@ def test_packaged_model_embeds_and_searches(tmp_path):
         assert ids(response)[0] == "verkeersongevallen"
         vector = service.vector_for("verkeer")
     assert vector.shape == (384,) and abs(float((vector ** 2).sum()) - 1) < 1e-4
+
+
+def test_a_repeated_query_is_embedded_once(app):
+    from portal.search import embedder
+
+    class Counting(embedder.FakeEmbedder):
+        calls = 0
+
+        def encode(self, texts, batch_size=32, progress=False):
+            Counting.calls += len(texts)
+            return super().encode(texts, batch_size, progress)
+
+    model = Counting(16)
+    model.name = "counting:16"
+    first = embedder.encode_query(model, "parkeerdruk per wijk")
+    again = embedder.encode_query(model, "parkeerdruk per wijk")
+    assert Counting.calls == 1 and (first == again).all()
+    embedder.encode_query(model, "iets anders")
+    assert Counting.calls == 2

@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -138,6 +139,31 @@ class SentenceEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+_QUERY_CACHE_SIZE = 256
+_queries: "OrderedDict[tuple[str, str], np.ndarray]" = OrderedDict()
+_queries_lock = threading.Lock()
+
+
+def encode_query(model, query: str) -> np.ndarray:
+    """One query's vector, remembered for the most recent queries.
+
+    A live search page asks for the same text several times (results, type counts,
+    the logging beacon); the forward pass is the expensive part, so it runs once.
+    """
+    key = (model.name, query)
+    with _queries_lock:
+        found = _queries.get(key)
+        if found is not None:
+            _queries.move_to_end(key)
+            return found
+    vector = model.encode([query])[0]
+    with _queries_lock:
+        _queries[key] = vector
+        while len(_queries) > _QUERY_CACHE_SIZE:
+            _queries.popitem(last=False)
+    return vector
+
+
 def _resolve_path(spec) -> str:
     if spec:
         return str(Path(spec).expanduser())
@@ -201,3 +227,5 @@ def reset() -> None:
     with _lock:
         _cache.clear()
         _failures.clear()
+    with _queries_lock:
+        _queries.clear()

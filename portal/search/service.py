@@ -74,7 +74,7 @@ def _nearest(config, query: str, k: int):
     index = store.load(store.index_path(config))
     if index is None or index.ntotal == 0 or index.d != model.dim:
         return None
-    return store.search(index, model.encode([query])[0], k)
+    return store.search(index, embedder.encode_query(model, query), k)
 
 
 def _dense_docs(db, hits, types) -> list:
@@ -218,4 +218,4 @@ def index_status() -> dict:
 
 def vector_for(query: str) -> np.ndarray:
     """The query embedding (benchmarks)."""
-    return embedder.get_embedder(current_app.config).encode([clean_query(query)])[0]
+    return embedder.encode_query(embedder.get_embedder(current_app.config), clean_query(query))
