@@ -1,9 +1,10 @@
 """/api/v1 plumbing: token auth, JSON errors, the OpenAPI document.
 
-Each feature makes its own blueprint with ``api_blueprint()`` and describes its
-routes in an ``OPENAPI_PATHS`` dict handed to ``register_paths``; the document at
-``/api/v1/openapi.json`` is assembled from those, and a test checks it against
-the routes the app really has.
+Each feature makes its own blueprint with ``api_blueprint()`` and marks one
+function with ``@describes(blueprint)`` that returns the OpenAPI path items of its
+routes. The document at ``/api/v1/openapi.json`` is assembled from those on each
+request, from the app's own configuration (request types, document types, ...),
+and a test checks it against the routes the app really has.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from .errors import Invalid
 from .extensions import csrf
 
 PREFIX = "/api/v1"
-_PATHS: dict[str, dict] = {}
-
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
 csrf.exempt(bp)
 
@@ -58,8 +57,21 @@ def json_body() -> dict:
     return data
 
 
-def register_paths(paths: dict[str, dict]) -> None:
-    _PATHS.update(paths)
+def describes(blueprint: Blueprint):
+    """Decorator: the function returns ``blueprint``'s OpenAPI path items (in an app context)."""
+    def mark(describe):
+        blueprint.openapi_describe = describe
+        return describe
+    return mark
+
+
+def _paths() -> dict[str, dict]:
+    paths: dict[str, dict] = {}
+    for blueprint in current_app.blueprints.values():
+        describe = getattr(blueprint, "openapi_describe", None)
+        if describe:
+            paths.update(describe())
+    return dict(sorted(paths.items()))
 
 
 ERROR_SCHEMA = {
@@ -87,7 +99,7 @@ def openapi_document() -> dict:
                                 "Authenticate with a personal access token: `portal token create EMAIL`."},
         "servers": [{"url": PREFIX}],
         "security": [{"bearerAuth": []}],
-        "paths": dict(sorted(_PATHS.items())),
+        "paths": _paths(),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
             "schemas": {"Error": ERROR_SCHEMA},

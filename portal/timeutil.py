@@ -22,6 +22,11 @@ def iso(moment: datetime | None = None) -> str:
     return (moment or now()).astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
+def hour_iso(moment: datetime | None = None) -> str:
+    """The start of the hour, as stored where exact times would say too much (logs)."""
+    return iso((moment or now()).replace(minute=0, second=0, microsecond=0))
+
+
 def parse(text: str | None) -> datetime | None:
     if not text:
         return None

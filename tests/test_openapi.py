@@ -78,3 +78,18 @@ def test_schema_fuzzer_finds_no_server_errors(live_server, make_user, role, tmp_
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
+
+
+def test_each_app_describes_its_own_configuration(tmp_path):
+    """Two apps in one process (tests, or two portals) never share one document."""
+    from portal import create_app
+
+    small = create_app({"INSTANCE_PATH": str(tmp_path / "a"), "SEARCH_MAX_QUERY_CHARS": 80})
+    large = create_app({"INSTANCE_PATH": str(tmp_path / "b"), "SEARCH_MAX_QUERY_CHARS": 900})
+
+    def q_max(app):
+        spec = app.test_client().get(f"{API_PREFIX}/openapi.json").get_json()
+        q = next(p for p in spec["paths"]["/search"]["get"]["parameters"] if p["name"] == "q")
+        return q["schema"]["maxLength"]
+
+    assert (q_max(small), q_max(large)) == (80, 900)

@@ -6,10 +6,10 @@ Internal notes appear (flagged ``internal``) only in staff responses.
 
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from ..api import api_blueprint, api_user, error_responses, json_body, register_paths
+from ..api import api_blueprint, api_user, describes, error_responses, json_body
 from ..errors import Forbidden, Invalid
 from . import lifecycle, queue, service
 from .openapi import paths
@@ -133,12 +133,10 @@ def patch(number):
     return jsonify(_full(user, number))
 
 
-@bp.record
-def _describe(state) -> None:
+@describes(bp)
+def _describe() -> dict:
     """Describe the routes with this app's request types, departments and teams."""
-    with state.app.app_context():
-        from .types import request_types
+    from .types import request_types
 
-        cfg = state.app.config
-        register_paths(paths(error_responses, request_types(), cfg["DEPARTMENTS"], cfg["TEAMS"],
-                             MAX_LIMIT))
+    cfg = current_app.config
+    return paths(error_responses, request_types(), cfg["DEPARTMENTS"], cfg["TEAMS"], MAX_LIMIT)

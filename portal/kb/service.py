@@ -38,6 +38,19 @@ def document_url(doc_id: str, anchor: str | None = None) -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
+def known_types() -> list[str]:
+    """The configured document types, in their display order."""
+    return list(current_app.config.get("KB_TYPES") or {})
+
+
+def type_label(doc_type: str, plural: bool = False) -> str:
+    """"Handleiding" / "Handleidingen"; unknown types get a readable form of their key."""
+    labels = (current_app.config.get("KB_TYPES") or {}).get(doc_type)
+    if not labels:
+        return doc_type.replace("_", " ").capitalize()
+    return str(labels[1] if plural else labels[0])
+
+
 def can_read(user) -> bool:
     """Knowledge is internal but not personal: public unless KB_PUBLIC is off."""
     if current_app.config.get("KB_PUBLIC", True):

@@ -26,13 +26,6 @@ def require_reader():
     return None
 
 
-def type_label(doc_type: str, plural: bool = False) -> str:
-    labels = current_app.config.get("KB_TYPES", {}).get(doc_type)
-    if not labels:
-        return doc_type.replace("_", " ").capitalize()
-    return str(labels[1] if plural else labels[0])
-
-
 def team_label(team: str | None) -> str:
     if not team:
         return ""
@@ -48,14 +41,14 @@ def date_label(value: str | None) -> str:
 
 @bp.context_processor
 def helpers():
-    return {"kb_type_label": type_label, "kb_team_label": team_label, "kb_date": date_label}
+    return {"kb_type_label": service.type_label, "kb_team_label": team_label, "kb_date": date_label}
 
 
 def _tabs(counts: dict[str, int]) -> list[dict]:
     """Known types in configured order (only those with documents), then unknown ones."""
     known = list(current_app.config.get("KB_TYPES", {}))
     order = [t for t in known if counts.get(t)] + sorted(t for t in counts if t not in known)
-    return [{"type": t, "label": type_label(t, plural=True), "count": counts[t]} for t in order]
+    return [{"type": t, "label": service.type_label(t, plural=True), "count": counts[t]} for t in order]
 
 
 def _page_number() -> int:

@@ -13,8 +13,9 @@ from urllib.parse import urljoin
 
 from flask import current_app, jsonify, request
 
-from ..api import api_blueprint, error_responses, register_paths
+from ..api import api_blueprint, describes, error_responses
 from ..errors import Invalid
+from ..kb import service as kb
 from . import log as search_log
 from . import params, service as engine
 
@@ -48,7 +49,7 @@ def search():
 
 
 def openapi_paths(config) -> dict:
-    types = params.known_types(config)
+    types = kb.known_types()
     result = {
         "type": "object",
         "required": ["id", "title", "type", "url", "score", "snippet", "summary"],
@@ -109,6 +110,6 @@ def openapi_paths(config) -> dict:
     }}}
 
 
-@bp.record_once
-def _describe(state) -> None:
-    register_paths(openapi_paths(state.app.config))
+@describes(bp)
+def _describe() -> dict:
+    return openapi_paths(current_app.config)

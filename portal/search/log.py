@@ -78,11 +78,6 @@ def scrub(query: str) -> str:
     return text
 
 
-def _hour(moment=None) -> str:
-    moment = moment or timeutil.now()
-    return timeutil.iso(moment.replace(minute=0, second=0, microsecond=0))
-
-
 def record(query: str, *, result_count: int, source: str, types=(), mode: str = "",
            took_ms: float = 0) -> None:
     """Log one search. Never raises: a search must not fail because of its log."""
@@ -93,7 +88,7 @@ def record(query: str, *, result_count: int, source: str, types=(), mode: str = 
         get_db().execute(
             "INSERT INTO search_log (at, query, result_count, types, source, mode, took_ms) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [_hour(), text, max(0, int(result_count or 0)), ",".join(sorted(set(types or ()))),
+            [timeutil.hour_iso(), text, max(0, int(result_count or 0)), ",".join(sorted(set(types or ()))),
              source, str(mode or "")[:20], max(0, int(round(took_ms or 0)))])
     except Exception:  # noqa: BLE001 - logged, never shown
         log.warning("Could not write the search log", exc_info=True)
@@ -115,7 +110,7 @@ def require_staff(user) -> None:
 
 def _since(days: int) -> str:
     days = max(1, min(int(days), 3660))
-    return _hour(timeutil.now() - timedelta(days=days))
+    return timeutil.hour_iso(timeutil.now() - timedelta(days=days))
 
 
 def _sources_clause(sources) -> tuple[str, list]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from ..kb import service as kb
+
 PAGE_SIZE = 10
 MAX_PAGE = 100
 API_MAX_LIMIT = 50
@@ -23,17 +25,6 @@ NON_BLANK = r"\S"
 _NON_BLANK = re.compile(NON_BLANK)
 _DIGITS = re.compile(r"[0-9]{1,6}")
 _MARK = re.compile(r"(</?mark>)")
-
-
-def known_types(config) -> list[str]:
-    return list(config.get("KB_TYPES") or {})
-
-
-def type_label(config, doc_type: str, plural: bool = False) -> str:
-    labels = (config.get("KB_TYPES") or {}).get(doc_type)
-    if not labels:
-        return doc_type.replace("_", " ").capitalize()
-    return str(labels[1] if plural else labels[0])
 
 
 def max_query_chars(config) -> int:
@@ -76,7 +67,7 @@ def page_query(args, config) -> PageQuery:
         q = q[:limit]
     if is_blank(q):
         q = ""
-    known = known_types(config)
+    known = kb.known_types()
     types = [t for t in split_types(args.getlist("type")) if t in known]
     raw_page = str(args.get("page") or "1").strip()
     page = int(raw_page) if _DIGITS.fullmatch(raw_page) else 1
@@ -102,7 +93,7 @@ def api_query(args, config) -> tuple[dict, dict]:
         errors["q"] = "q is required: the text to search for."
     elif len(q) > max_query_chars(config):
         errors["q"] = f"q is too long: at most {max_query_chars(config)} characters."
-    known = known_types(config)
+    known = kb.known_types()
     types = []
     for value in args.getlist("type"):
         if value not in known:

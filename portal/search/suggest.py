@@ -56,10 +56,6 @@ def session_id_for(existing=None) -> str:
     return valid_session(existing) or new_session_id()
 
 
-def _hour() -> str:
-    return timeutil.iso(timeutil.now().replace(minute=0, second=0, microsecond=0))
-
-
 def _query(subject: str, description: str) -> str:
     limit = int(current_app.config.get("SEARCH_MAX_QUERY_CHARS") or 500)
     combined = " ".join(f"{subject or ''} {description or ''}".split())
@@ -94,7 +90,7 @@ def _record_shown(session_id: str, doc_ids: list[str], subject: str, response) -
     try:
         with transaction(db):
             db.execute("INSERT OR IGNORE INTO suggest_sessions (id, created_at) VALUES (?, ?)",
-                       [session_id, _hour()])
+                       [session_id, timeutil.hour_iso()])
             for doc_id in doc_ids:
                 db.execute("INSERT OR IGNORE INTO suggest_shown (session_id, document_id) "
                            "VALUES (?, ?)", [session_id, doc_id])
@@ -137,7 +133,7 @@ def record_submitted(session_id, ticket_id=None) -> None:
     try:
         get_db().execute(
             "INSERT INTO suggest_sessions (id, created_at, submitted) VALUES (?, ?, 1) "
-            "ON CONFLICT (id) DO UPDATE SET submitted = 1", [session_id, _hour()])
+            "ON CONFLICT (id) DO UPDATE SET submitted = 1", [session_id, timeutil.hour_iso()])
     except Exception:  # noqa: BLE001
         log.warning("could not record a submitted request", exc_info=True)
 

@@ -41,8 +41,7 @@ def _register_cli(state) -> None:
 @bp.app_context_processor
 def helpers():
     return {
-        "search_type_label": lambda t, plural=False: params.type_label(current_app.config, t,
-                                                                         plural),
+        "search_type_label": kb.type_label,
         "safe_snippet": params.safe_snippet,
         "new_suggest_session": suggest.session_id_for,
     }
@@ -74,13 +73,12 @@ def _run(query: params.PageQuery):
 
 
 def _facets(counts) -> list[dict]:
-    config = current_app.config
-    known = params.known_types(config)
+    known = kb.known_types()
     present = set(counts or ())
-    return [{"type": t, "label": params.type_label(config, t, plural=True),
+    return [{"type": t, "label": kb.type_label(t, plural=True),
              "count": (counts or {}).get(t, 0) if counts is not None else None}
             for t in known] + [
-            {"type": t, "label": params.type_label(config, t, plural=True), "count": counts[t]}
+            {"type": t, "label": kb.type_label(t, plural=True), "count": counts[t]}
             for t in sorted(present - set(known))]
 
 
