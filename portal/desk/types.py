@@ -153,9 +153,13 @@ def _build(key: str, spec: dict) -> RequestType:
 
 
 def request_types() -> dict[str, RequestType]:
-    """The configured request types, in order."""
+    """The configured request types, in order (built once per app and configuration)."""
     spec = current_app.config.get("REQUEST_TYPES") or DEFAULT_REQUEST_TYPES
-    return {key: _build(key, value) for key, value in spec.items()}
+    cached = current_app.extensions.get("desk_request_types")
+    if cached is None or cached[0] is not spec:
+        cached = (spec, {key: _build(key, value) for key, value in spec.items()})
+        current_app.extensions["desk_request_types"] = cached
+    return cached[1]
 
 
 def get_type(key: str) -> RequestType | None:
