@@ -1,6 +1,6 @@
 """Index build speed with the real model, and a rebuild with nothing changed.
 
-Loads the algorithm register (1,530 entries, /work/shared/data/algoritmeregister.json
+Loads the algorithm register (1,530 entries, ../shared/data/algoritmeregister.json
 or PORTAL_REGISTER_JSON) plus knowledge/ and courses/ into a temporary instance,
 then runs `rebuild_index()` three times:
 
@@ -26,12 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-REGISTER = os.environ.get("PORTAL_REGISTER_JSON", "/work/shared/data/algoritmeregister.json")
+from _setup import REGISTER, ROOT
 
 
 def _app(instance: str, **config):

@@ -1,7 +1,7 @@
 """Time `kb sync` of the demo folders and the import of a full algorithm register export.
 
 Usage: .venv/bin/python benchmarks/kb_import.py [EXPORT.json]
-(default: /work/shared/data/algoritmeregister.json). Uses a temporary instance.
+(default: ../shared/data/algoritmeregister.json). Uses a temporary instance.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from _setup import REGISTER  # also puts the project on the path
+
 from portal import create_app, migrations
 from portal.db import get_db
 from portal.kb import register, service
 
-DEFAULT_EXPORT = "/work/shared/data/algoritmeregister.json"
 
 
 def timed(label, func):
@@ -26,7 +27,7 @@ def timed(label, func):
 
 
 def main() -> None:
-    export = Path(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_EXPORT)
+    export = Path(sys.argv[1] if len(sys.argv) > 1 else REGISTER)
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"INSTANCE_PATH": tmp, "SECRET_KEY": "bench"})
         with app.app_context():

@@ -14,15 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _setup import ROOT  # noqa: E402  (also puts the project on the path)
 
 from portal import create_app, migrations  # noqa: E402
 from portal.db import get_db  # noqa: E402

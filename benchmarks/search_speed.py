@@ -1,7 +1,7 @@
 """Query latency and memory of the search engine at 10,000 and 100,000 chunks.
 
 For each size a temporary instance is filled with synthetic documents made from
-the algorithm register's texts (/work/shared/data/algoritmeregister.json, or
+the algorithm register's texts (../shared/data/algoritmeregister.json, or
 PORTAL_REGISTER_JSON), repeated with variations, chunked and keyword-indexed
 the normal way. Their vectors come from a fast random embedder (embedding
 100,000 chunks with the real model would take half an hour and does not change
@@ -26,12 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-REGISTER = os.environ.get("PORTAL_REGISTER_JSON", "/work/shared/data/algoritmeregister.json")
+from _setup import REGISTER, ROOT
 HEADINGS = ["Doel", "Werking", "Gegevens", "Menselijke tussenkomst", "Risico's", "Status"]
 
 
