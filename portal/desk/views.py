@@ -72,7 +72,7 @@ def request_form(type_key):
         except Invalid as exc:
             errors, message, status = exc.fields or {"form": exc.message}, exc.message, 400
         else:
-            suggest.record_submitted(request.form.get("suggest_session"), ticket["id"])
+            suggest.record_submitted(request.form.get("suggest_session"))
             return redirect(url_for("desk.submitted", number=ticket["number"]), 303)
     return render_template("desk/request_form.html", rtype=rtype, values=values, errors=errors,
                            message=message, personal_data=PERSONAL_DATA), status

@@ -122,11 +122,9 @@ def open_document(session_id, doc_id: str) -> str:
     return kb.document_url(doc_id)
 
 
-def record_submitted(session_id, ticket_id=None) -> None:
-    """The desk form was submitted in this session. Never raises.
-
-    ``ticket_id`` is accepted for the caller's convenience but not stored: the
-    session stays unlinked from the person who submitted."""
+def record_submitted(session_id) -> None:
+    """The desk form was submitted in this session. Never raises. Deliberately no
+    ticket id: the session stays unlinked from the person who submitted."""
     session_id = valid_session(session_id)
     if not session_id:
         return
