@@ -197,6 +197,13 @@ def test_lifecycle_with_history_and_mails(app, make_user, clock):
         ("status", "resolved", "closed")]
     subjects = [m["subject"] for m in outbox(app) if m["to_addr"] == alice.email]
     assert len(subjects) == 5  # confirmation + 4 status changes by staff (not her own reply)
+    # Every mail about the ticket lands in one thread in the requester's mail client.
+    from portal.mail.sender import build_message
+
+    with app.app_context():
+        threads = {build_message(app.config, m)["References"] for m in outbox(app)
+                   if m["to_addr"] == alice.email}
+    assert len(threads) == 1 and None not in threads
 
 
 def test_employee_cannot_triage_or_change_status(app, make_user, clock):

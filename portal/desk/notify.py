@@ -45,9 +45,8 @@ def _send(db, name: str, row: dict, recipient: dict, **context) -> None:
         ticket_url=absolute_url("desk.ticket", number=row["number"]),
         **context)
     enqueue(db, to=recipient["email"], subject=subject, text=text, html=html,
-            ticket_id=row["id"],
-            headers={"X-Datashop-Ticket": row["number"],
-                     "References": f"<{row['number'].lower()}@datashop.ticket>"})
+            ticket_id=row["id"],  # the sender threads mails per ticket (References)
+            headers={"X-Datashop-Ticket": row["number"]})
 
 
 def ticket_created(db, row: dict) -> None:
