@@ -40,7 +40,7 @@ from ..db import get_db, transaction
 from ..errors import DomainError
 from ..desk import attachments as desk_attachments
 from ..desk import lifecycle, service, sla, store
-from ..desk.canned import create_canned
+from ..desk.canned import create_canned, list_canned
 from .users import staff_for_team
 
 DATA_FILE = Path(__file__).with_name("tickets.json")
@@ -214,12 +214,12 @@ def _play(spec: dict, index: int, users: dict, clock: _Clock) -> str:
 
 def seed_canned(users: dict) -> int:
     """Add the demo canned replies that are not there yet (by title); return how many."""
-    db = get_db()
-    existing = {r["title"] for r in db.query("SELECT title FROM canned_replies")}
+    admin = users[ADMIN]
+    existing = {item["title"] for item in list_canned(admin)}
     added = 0
     for title, body, team in CANNED:
         if title not in existing:
-            create_canned(users.get(ADMIN), title, body, team)
+            create_canned(admin, title, body, team)
             added += 1
     return added
 
