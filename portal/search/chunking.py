@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 from markdown.extensions.toc import slugify, unique
 
+from ..kb.sections import sections
+
 CHUNKER_VERSION = "2"
 MIN_SECTION_WORDS = 50  # smaller sections are merged with their neighbours
 
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
-_FENCE = re.compile(r"^(```|~~~)")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=\S)")
 
 
@@ -53,21 +53,6 @@ def plain(markdown_text: str) -> str:
     text = re.sub(r"[ \t]+", " ", text)
     text = re.sub(r"\n\s*\n\s*", "\n\n", text)
     return text.strip()
-
-
-def sections(body: str) -> list[tuple[str | None, str]]:
-    """(heading, markdown) pairs in order; text before the first heading has heading None."""
-    out: list[tuple[str | None, list[str]]] = [(None, [])]
-    fenced = False
-    for line in body.splitlines():
-        if _FENCE.match(line.strip()):
-            fenced = not fenced
-        match = None if fenced else _HEADING.match(line)
-        if match:
-            out.append((match.group(2).strip(), []))
-        else:
-            out[-1][1].append(line)
-    return [(heading, "\n".join(lines)) for heading, lines in out]
 
 
 def _pieces(text: str, max_words: int) -> list[str]:
