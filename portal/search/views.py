@@ -14,7 +14,7 @@ import re
 from collections import Counter
 
 from flask import Blueprint, current_app, redirect, request
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from ..extensions import login_manager
 from ..htmx import is_htmx, render
@@ -45,12 +45,6 @@ def helpers():
         "safe_snippet": params.safe_snippet,
         "new_suggest_session": suggest.session_id_for,
     }
-
-
-def _login_if_needed():
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
 
 
 def _run(query: params.PageQuery):
@@ -110,10 +104,8 @@ def search_page():
 
 
 @bp.get("/statistieken", endpoint="stats")
+@login_required
 def stats_page():
-    needs_login = _login_if_needed()
-    if needs_login:
-        return needs_login
     raw = request.args.get("days", "30")
     days = int(raw) if raw.isdigit() and int(raw) in PERIODS else 30
     user = current_user._get_current_object()
@@ -130,10 +122,8 @@ def stats_page():
 # --- desk: "Maybe this already helps" ---------------------------------------
 
 @bp.get("/suggesties", endpoint="suggestions")
+@login_required
 def suggestions_page():
-    needs_login = _login_if_needed()
-    if needs_login:
-        return needs_login
     args = request.args
     session_id = suggest.valid_session(args.get("s") or args.get("suggest_session"))
     result = suggest.suggestions(args.get("subject", ""), args.get("description", ""),
@@ -147,10 +137,8 @@ _ANCHOR = re.compile(r"[A-Za-z0-9_-]{1,120}")
 
 
 @bp.get("/suggesties/open/<path:doc_id>", endpoint="open_suggestion")
+@login_required
 def open_suggestion(doc_id):
-    needs_login = _login_if_needed()
-    if needs_login:
-        return needs_login
     url = suggest.open_document(request.args.get("s"), doc_id)
     anchor = request.args.get("a") or ""
     if _ANCHOR.fullmatch(anchor):
@@ -161,10 +149,8 @@ def open_suggestion(doc_id):
 # --- desk: similar tickets ---------------------------------------------------
 
 @bp.get("/vergelijkbare-tickets/<number>", endpoint="similar_tickets")
+@login_required
 def similar_tickets_page(number):
-    needs_login = _login_if_needed()
-    if needs_login:
-        return needs_login
     from . import similar  # needs the desk service
 
     ticket, items = similar.similar_to_number(current_user._get_current_object(), number)
