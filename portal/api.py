@@ -9,9 +9,12 @@ and a test checks it against the routes the app really has.
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_babel import gettext as _
 
+from . import parsing
 from .accounts import service as accounts
 from .accounts.service import User
 from .errorpages import error_response
@@ -50,11 +53,19 @@ def api_user() -> User:
 
 
 def json_body() -> dict:
-    """The request's JSON object, or a 400 with a clear message."""
-    data = request.get_json(silent=True)
+    """The request's JSON object, checked by the parsing layer, or a 400 with a clear message."""
+    if not request.is_json:
+        raise Invalid(_("The body must be a JSON object (Content-Type: application/json)."))
+    try:
+        data = json.loads(request.get_data(cache=True) or b"null")
+    except RecursionError:
+        raise Invalid(_("The JSON document is nested too deeply (at most %(n)d levels).",
+                        n=parsing.JSON_MAX_DEPTH)) from None
+    except ValueError:
+        raise Invalid(_("The body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise Invalid(_("The body must be a JSON object (Content-Type: application/json)."))
-    return data
+    return parsing.json_value(data)
 
 
 def describes(blueprint: Blueprint):
