@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test install setup translations messages demo index bench clean-instance
+.PHONY: run test fuzz install setup translations messages demo index bench clean-instance
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,13 @@ run: setup
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# A wider schema fuzz run than the suite's fixed seed: a random seed each time
+# (printed on failure; repeat one with FUZZ_SEED=N make fuzz).
+fuzz: install
+	@seed=$${FUZZ_SEED:-$$(shuf -i 1-1000000 -n 1)}; echo "schemathesis seed $$seed"; \
+	FUZZ_SEED=$$seed FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} \
+	  $(BIN)/python -m pytest -q tests/test_openapi.py -k fuzzer
 
 bench: install
 	$(BIN)/python benchmarks/desk_queue.py

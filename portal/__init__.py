@@ -19,6 +19,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         "PORTAL_INSTANCE_PATH"
     ) or str(PROJECT_ROOT / "instance")
     app = Flask(__name__, instance_path=os.path.abspath(instance_path), instance_relative_config=True)
+    from .parsing import RouteInt
+
+    app.url_map.converters["int"] = RouteInt  # before any route: ids stay in SQLite's range
 
     app.config.update(config_module.DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
@@ -29,13 +32,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     _resolve_cookie_security(app)
     _ensure_secret_key(app)
 
-    from . import db, errorpages, extensions, i18n, templating
+    from . import db, errorpages, extensions, i18n, security, templating
 
     db.init_app(app)
     i18n.init_app(app)
     extensions.init_app(app)
     errorpages.init_app(app)
     templating.init_app(app)
+    security.init_app(app)
 
     from .accounts.views import bp as accounts_bp
     from .api import bp as api_bp

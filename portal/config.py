@@ -95,9 +95,12 @@ DEFAULTS: dict = {
     "SMTP_USERNAME": None,
     "SMTP_PASSWORD": None,
     "SMTP_TIMEOUT": 20,
-    "OUTBOX_MAX_ATTEMPTS": 8,  # then the message is "failed" (kept; `portal outbox retry`)
+    # Temporary failures (server down, 4xx) are retried for this long after a message was
+    # queued, then it is "failed" (kept, shown to admins; `portal outbox retry`). A 5xx
+    # refusal fails at once.
+    "OUTBOX_GIVE_UP_HOURS": 72,
     "OUTBOX_RETRY_BASE_SECONDS": 60,  # backoff: 1, 2, 4, 8 ... minutes between attempts
-    "OUTBOX_RETRY_MAX_SECONDS": 6 * 3600,  # longest wait between two attempts
+    "OUTBOX_RETRY_MAX_SECONDS": 1800,  # longest wait: mail resumes within 30 min of an outage
     # Knowledge base
     "KB_PUBLIC": True,  # knowledge pages readable without logging in
     # Known document types, in tab order: (label, plural). Unknown types are allowed

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+SESSION_KEY = "sid"  # the login session id in the signed cookie
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
@@ -21,6 +22,9 @@ def init_app(app) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return accounts.load_session_user(user_id)
+        # Only a session that still exists server-side logs in (see accounts.service).
+        from flask import session
+
+        return accounts.session_user(user_id, session.get(SESSION_KEY))
 
     csrf.init_app(app)

@@ -326,6 +326,30 @@ def _0007_desk_queue_created_index(db: sqlite_utils.Database) -> None:
     )
 
 
+def _0008_sessions_and_outbox(db: sqlite_utils.Database) -> None:
+    """Server-side login sessions (logout, password and role changes end them); uploads
+    in flight (a sweep removes files no row points to); outbox expiry for retries."""
+    _script(db,
+        """
+        CREATE TABLE user_sessions (
+            id TEXT PRIMARY KEY,            -- sha256 of the random id kept in the cookie
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_user_sessions_user ON user_sessions(user_id);
+        ALTER TABLE outbox ADD COLUMN expires_at TEXT;
+        CREATE TABLE ticket_views (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, ticket_id)
+        );
+        ALTER TABLE tickets ADD COLUMN requester_updated_at TEXT;
+        """
+    )
+
+
 MIGRATIONS = [
     ("0001_accounts", _0001_accounts),
     ("0002_desk", _0002_desk),
@@ -334,6 +358,7 @@ MIGRATIONS = [
     ("0005_search", _0005_search),
     ("0006_search_ui", _0006_search_ui),
     ("0007_desk_queue_created_index", _0007_desk_queue_created_index),
+    ("0008_sessions_and_outbox", _0008_sessions_and_outbox),
 ]
 
 

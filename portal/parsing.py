@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 import click
+from werkzeug.routing import IntegerConverter
 from flask_babel import gettext as _
 
 from .errors import Invalid
@@ -50,7 +51,8 @@ def integer(value, name: str, errors: dict | None = None, *, low: int = SQLITE_M
     """A whole number from ``low`` to ``high``; empty gives ``default`` (or an error when required)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            return _fail(errors, name, _("This field is required."))
+            return _fail(errors, name, _("%(name)s must be a whole number from %(low)s to %(high)s.",
+                                         name=name, low=low, high=high))
         return default
     if isinstance(value, bool):
         number = None
@@ -61,8 +63,8 @@ def integer(value, name: str, errors: dict | None = None, *, low: int = SQLITE_M
     else:
         number = None
     if number is None or not low <= number <= high:
-        return _fail(errors, name, _("Enter a whole number from %(low)s to %(high)s.",
-                                     low=low, high=high))
+        return _fail(errors, name, _("%(name)s must be a whole number from %(low)s to %(high)s.",
+                                     name=name, low=low, high=high))
     return number
 
 
@@ -132,3 +134,11 @@ class IntParam(click.ParamType):
                            required=True)
         except Invalid as exc:
             self.fail(exc.message, param, ctx)
+
+
+class RouteInt(IntegerConverter):
+    """``<int:...>`` in URLs, limited to SQLite's range (a larger number is a 404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", SQLITE_MAX)
+        super().__init__(url_map, *args, **kwargs)

@@ -22,7 +22,7 @@ def test_every_request_type_is_stored_with_its_extras_and_routed(app, make_user,
     ticket = create(app, employee, type_key)
     expected = {k: v for k, v in EXTRAS[type_key].items() if v}
     assert ticket["extra"] == expected
-    assert ticket["status"] == "new" and ticket["priority"] == "normal"
+    assert ticket["status"] == "new" and "priority" not in ticket  # triage data: staff only
     routes = {"data_delivery": "udp", "analysis": "analytics-ai", "dashboard": "bi",
               "ai_advice": "analytics-ai", "open_data": "open-data", "privacy_ethics": None,
               "udc_research": "udc", "other": None}
@@ -72,8 +72,8 @@ def test_bad_choice_in_extra_field_is_rejected(app, make_user, clock):
 
 
 def _files(app):
-    folder = app.config["UPLOAD_FOLDER"]
-    return os.listdir(folder) if os.path.isdir(folder) else []
+    """Every file under the upload folder (incoming/ included)."""
+    return [name for _, _, names in os.walk(app.config["UPLOAD_FOLDER"]) for name in names]
 
 
 @pytest.mark.parametrize("upload, message", [

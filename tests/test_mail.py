@@ -89,20 +89,23 @@ def smtp_app(app, port):
 def smtp_server(port):
     """Start/stop a collecting SMTP server on ``port`` (started by the test)."""
     handler = Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    state = {"running": False}
+    state = {"controller": None}
 
     class Server:
         collector = handler
 
         def start(self):
-            controller.start()
-            state["running"] = True
+            state["controller"] = Controller(handler, hostname="127.0.0.1", port=port)
+            state["controller"].start()
             return handler
 
+        def stop(self):
+            state.pop("controller").stop()
+            state["controller"] = None
+
     yield Server()
-    if state["running"]:
-        controller.stop()
+    if state["controller"] is not None:
+        state["controller"].stop()
 
 
 def queue_notice(app, to="ann@denhaag.example", locale="en", **extra):
@@ -264,14 +267,28 @@ def test_temporary_refusal_is_retried_with_backoff(smtp_app, smtp_server, clock)
     assert outbox_row(smtp_app, other)["status"] == "sent"
 
 
-def test_max_attempts_fail_and_retry_requeues(smtp_app, smtp_server, clock):
-    smtp_app.config["OUTBOX_MAX_ATTEMPTS"] = 2
+def test_long_outage_keeps_retrying_until_the_message_expires(smtp_app, smtp_server, clock):
+    """A day-long outage does not use up a message; after OUTBOX_GIVE_UP_HOURS it fails."""
     message_id = queue_notice(smtp_app)
     runner = smtp_app.test_cli_runner()
 
-    send(smtp_app)  # server down: attempt 1
-    clock.advance(hours=1)
-    report = send(smtp_app)  # attempt 2: gives up
+    for _ in range(40):  # 40 attempts over a 20-hour outage: still pending, waits capped
+        send(smtp_app)
+        row = outbox_row(smtp_app, message_id)
+        assert row["status"] == "pending"
+        wait = timeutil.parse(row["next_attempt_at"]) - clock.moment
+        assert wait.total_seconds() <= smtp_app.config["OUTBOX_RETRY_MAX_SECONDS"]
+        clock.advance(minutes=30)
+    collector = smtp_server.start()  # the server is back: the mail goes out
+    clock.advance(minutes=30)
+    assert send(smtp_app).sent == 1 and len(collector.messages) == 1
+    smtp_server.stop()
+    collector.messages.clear()
+
+    message_id = queue_notice(smtp_app)
+    send(smtp_app)
+    clock.advance(hours=smtp_app.config["OUTBOX_GIVE_UP_HOURS"])
+    report = send(smtp_app)  # past its relevance: given up, kept, shown to admins
     assert report.failed == 1
     row = outbox_row(smtp_app, message_id)
     assert row["status"] == "failed" and row["attempts"] == 2

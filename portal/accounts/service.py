@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import timeutil
+from .. import parsing, timeutil
 from ..db import get_db, transaction
 from ..errors import Invalid, Locked, NotFound
 
@@ -96,9 +96,12 @@ def find_by_email(email: str) -> User | None:
 
 
 def load_session_user(user_id: str) -> User | None:
+    number = parsing.integer(user_id, "user", {}, low=1)
+    if number is None:
+        return None
     try:
-        user = get_user(int(user_id))
-    except (NotFound, ValueError):
+        user = get_user(number)
+    except NotFound:
         return None
     return user if user.active else None
 
@@ -176,11 +179,81 @@ def create_user(email: str, name: str, role: str = "employee", password: str | N
 
 
 def set_password(user_id: int, password: str) -> None:
+    """Set a new password; every login session of the user ends (server-side)."""
     if len(password or "") < current_app.config["MIN_PASSWORD_LENGTH"]:
         raise Invalid(_("The password needs at least %(n)d characters.",
                         n=current_app.config["MIN_PASSWORD_LENGTH"]), {"password": "short"})
-    get_db().execute("UPDATE users SET password_hash = ? WHERE id = ?",
-                     [generate_password_hash(password), user_id])
+    db = get_db()
+    with transaction(db):
+        db.execute("UPDATE users SET password_hash = ? WHERE id = ?",
+                   [generate_password_hash(password), user_id])
+        end_sessions(user_id)
+
+
+def set_role(user_id: int, role: str, teams=None) -> User:
+    """Change a user's role (and teams); every login session of the user ends."""
+    if role not in ROLES:
+        raise Invalid(_("Role must be one of: %(roles)s.", roles=", ".join(ROLES)), {"role": role})
+    user = get_user(user_id)
+    teams = validate_teams(user.teams if teams is None else teams)
+    if role == "employee":
+        teams = []
+    db = get_db()
+    with transaction(db):
+        db.execute("UPDATE users SET role = ? WHERE id = ?", [role, user_id])
+        db.execute("DELETE FROM user_teams WHERE user_id = ?", [user_id])
+        for team in teams:
+            db["user_teams"].insert({"user_id": user_id, "team": team})
+        if role != user.role or teams != user.teams:
+            end_sessions(user_id)
+    return get_user(user_id)
+
+
+# --- Server-side login sessions --------------------------------------------
+# The session cookie carries a random session id; only its hash is stored. A
+# session is valid while its row exists, so logout, a password change and a role
+# change end it for every copy of the cookie.
+
+def _session_key(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def start_session(user_id: int) -> str:
+    """Create a login session and return its id (for the cookie)."""
+    session_id = secrets.token_urlsafe(32)
+    stamp = timeutil.iso()
+    get_db().execute("INSERT INTO user_sessions (id, user_id, created_at, last_seen_at)"
+                     " VALUES (?, ?, ?, ?)", [_session_key(session_id), user_id, stamp, stamp])
+    return session_id
+
+
+def session_user(user_id: str, session_id: str | None) -> User | None:
+    """The active user of a valid login session, or None (the cookie is then worthless)."""
+    if not session_id or not isinstance(session_id, str) or len(session_id) > 100:
+        return None
+    user_id_int = parsing.integer(user_id, "user", {}, low=1)
+    if user_id_int is None:
+        return None
+    db = get_db()
+    row = db.execute("SELECT last_seen_at FROM user_sessions WHERE id = ? AND user_id = ?",
+                     [_session_key(session_id), user_id_int]).fetchone()
+    if row is None:
+        return None
+    now = timeutil.now()
+    if (now - timeutil.parse(row["last_seen_at"])).total_seconds() > 300:  # cheap: once in 5 min
+        db.execute("UPDATE user_sessions SET last_seen_at = ? WHERE id = ?",
+                   [timeutil.iso(now), _session_key(session_id)])
+    return load_session_user(str(user_id_int))
+
+
+def end_session(session_id: str | None) -> None:
+    if session_id and isinstance(session_id, str):
+        get_db().execute("DELETE FROM user_sessions WHERE id = ?", [_session_key(session_id)])
+
+
+def end_sessions(user_id: int) -> int:
+    """End every login session of a user (password or role change, deactivation)."""
+    return get_db().execute("DELETE FROM user_sessions WHERE user_id = ?", [user_id]).rowcount
 
 
 # --- Login with throttling -------------------------------------------------
@@ -202,30 +275,42 @@ def _lockout_until(db, email: str):
     return until if until > now else None
 
 
+def _locked() -> Locked:
+    return Locked(_("Too many failed attempts. Try again in %(m)d minutes.",
+                    m=current_app.config["LOGIN_LOCKOUT_MINUTES"]))
+
+
 def authenticate(email: str, password: str) -> User:
     """Check a password login. Raises Locked after repeated failures, Invalid otherwise.
 
     The same message is given for an unknown email and a wrong password.
     Attempts are counted per email address, whether or not it exists.
+
+    The lockout holds under parallel guesses: the check and the recording of the
+    attempt happen in one write transaction, and the attempt is recorded as a
+    failure *before* the password is checked (only a correct password turns it
+    into a success afterwards). So at most LOGIN_MAX_FAILURES passwords are ever
+    checked in a window, however many requests arrive at once.
     """
     email = (email or "").strip().lower()[:254]
     db = get_db()
-    if _lockout_until(db, email):
-        raise Locked(_("Too many failed attempts. Try again in %(m)d minutes.",
-                       m=current_app.config["LOGIN_LOCKOUT_MINUTES"]))
+    with transaction(db):
+        if _lockout_until(db, email):
+            raise _locked()
+        attempt_id = db.execute("INSERT INTO login_attempts (email, success, at) VALUES (?, 0, ?)",
+                                [email, timeutil.iso()]).lastrowid
     rows = list(db.query("SELECT * FROM users WHERE email = ?", [email]))
     row = rows[0] if rows else None
     ok = check_password_hash(row["password_hash"] if row and row["password_hash"] else _dummy(),
                              password or "")
     ok = ok and row is not None and bool(row["password_hash"]) and bool(row["active"])
-    with transaction(db):
-        db["login_attempts"].insert({"email": email, "success": int(ok), "at": timeutil.iso()})
-        if ok:
+    if ok:
+        with transaction(db):
+            db.execute("UPDATE login_attempts SET success = 1 WHERE id = ?", [attempt_id])
             db.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [timeutil.iso(), row["id"]])
     if not ok:
         if _lockout_until(db, email):
-            raise Locked(_("Too many failed attempts. Try again in %(m)d minutes.",
-                           m=current_app.config["LOGIN_LOCKOUT_MINUTES"]))
+            raise _locked()
         raise Invalid(_("Unknown email address or wrong password."))
     return get_user(row["id"])
 

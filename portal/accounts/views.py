@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import (Blueprint, flash, make_response, redirect, render_template, request, session,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import Invalid, Locked
+from ..extensions import SESSION_KEY
 from ..i18n import LANG_COOKIE
 from . import service
 
@@ -36,6 +38,8 @@ def login():
         except Invalid as exc:
             error, status = exc.message, 401
         else:
+            session.clear()  # no values from before the login survive it
+            session[SESSION_KEY] = service.start_session(user.id)
             login_user(user)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(_safe_next(request.form.get("next") or request.args.get("next")))
@@ -45,7 +49,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    service.end_session(session.get(SESSION_KEY))
     logout_user()
+    session.clear()
     flash(_("You are logged out."), "info")
     return redirect(url_for("accounts.login"))
 

@@ -166,7 +166,7 @@ def _play(spec: dict, index: int, users: dict, clock: _Clock) -> str:
     changes: dict = {}
     if spec["team"] != ticket["team"]:
         changes["team"] = spec["team"]
-    if spec["priority"] != ticket["priority"]:
+    if spec["priority"] != "normal":  # the requester's view has no priority: staff set it
         changes["priority"] = spec["priority"]
     if spec.get("tags"):
         changes["tags"] = spec["tags"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
+from .. import parsing
 from ..api import api_blueprint, api_user, describes, error_responses, json_body
 from ..errors import Forbidden, Invalid
 from . import lifecycle, queue, service
@@ -30,18 +31,21 @@ def _file(number: str, f: dict) -> dict:
 
 
 def ticket_json(ticket: dict, user, full: bool = False) -> dict:
+    """The service's ticket as JSON; triage data only where the service handed it out."""
     out = {key: ticket[key] for key in (
         "number", "type", "subject", "description", "department", "desired_date",
-        "personal_data", "extra", "status", "priority", "team", "created_at", "updated_at",
+        "personal_data", "extra", "status", "team", "created_at", "updated_at",
         "first_response_at", "resolved_at", "closed_at")}
     out["requester"] = _person(ticket["requester"])
     out["assignee"] = _person(ticket["assignee"])
     out["url"] = url_for("desk.ticket", number=ticket["number"], _external=True)
-    sla = ticket["sla"]
-    out["sla"] = {"response_due_at": ticket["response_due_at"], "resolve_due_at": ticket["resolve_due_at"],
-                  "overdue": sla["overdue"], "at_risk": sla["at_risk"], "paused": sla["paused"]}
-    if user.is_staff:
-        out["tags"] = ticket.get("tags", [])
+    if "sla" in ticket:  # staff: see store.TRIAGE_FIELDS
+        sla = ticket["sla"]
+        out["priority"] = ticket["priority"]
+        out["sla"] = {"response_due_at": ticket["response_due_at"],
+                      "resolve_due_at": ticket["resolve_due_at"],
+                      "overdue": sla["overdue"], "at_risk": sla["at_risk"], "paused": sla["paused"]}
+        out["tags"] = ticket["tags"]
     if full:
         number = ticket["number"]
         out["attachments"] = [_file(number, f) for f in service.ticket_attachments(user, number)]
@@ -68,13 +72,7 @@ def create():
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise Invalid(_("%(name)s must be a whole number from %(low)d to %(high)d.",
-                        name=name, low=low, high=high), {name: _("Out of range.")})
-    return int(raw)
+    return parsing.integer(request.args.get(name), name, low=low, high=high, default=default)
 
 
 @bp.get("/tickets")

@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,15 +144,24 @@ def prepare(uploads) -> list[Prepared]:
     return prepared
 
 
+INCOMING = "incoming"  # files of a transaction that has not committed yet
+ORPHAN_GRACE_SECONDS = 3600
+
+
 def save(db, prepared: list[Prepared], *, ticket_id: int, comment_id: int | None,
          user_id: int, written: list[Path]) -> list[int]:
     """Write files and rows inside the caller's transaction.
 
-    Every path written is appended to ``written`` so the caller can remove the
-    files when the transaction rolls back.
+    Files go to ``uploads/incoming/`` first; ``publish`` moves them next to the
+    others once the transaction has committed. Every path written is appended to
+    ``written`` so the caller can remove the files when the transaction rolls back.
+    A request that dies in between (killed process) leaves its file in incoming/
+    with no row: ``sweep_incoming`` removes it (and finishes the move of a file
+    whose row did commit), so nothing stays that no row points to.
     """
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / INCOMING
     folder.mkdir(parents=True, exist_ok=True)
+    sweep_incoming(db)
     ids = []
     for item in prepared:
         stored = secrets.token_hex(16)
@@ -160,12 +170,20 @@ def save(db, prepared: list[Prepared], *, ticket_id: int, comment_id: int | None
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
         with os.fdopen(fd, "wb") as handle:
             handle.write(item.data)
+            handle.flush()
+            os.fsync(handle.fileno())
         ids.append(db.execute(
             "INSERT INTO attachments (ticket_id, comment_id, filename, stored_name, content_type,"
             " size, sha256, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [ticket_id, comment_id, item.filename, stored, item.content_type, len(item.data),
              item.sha256, user_id, timeutil.iso()]).lastrowid)
     return ids
+
+
+def publish(paths: list[Path]) -> None:
+    """After COMMIT: move the transaction's files from incoming/ to the upload folder."""
+    for path in paths:
+        os.replace(path, path.parent.parent / path.name)
 
 
 def remove(paths: list[Path]) -> None:
@@ -176,7 +194,34 @@ def remove(paths: list[Path]) -> None:
             pass
 
 
+def sweep_incoming(db, grace_seconds: int = ORPHAN_GRACE_SECONDS) -> dict:
+    """Tidy incoming/: files older than ``grace_seconds`` with no row are removed, files
+    whose row committed are moved into place. Cheap: incoming/ holds only in-flight files."""
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / INCOMING
+    done = {"removed": 0, "published": 0}
+    if not folder.is_dir():
+        return done
+    cutoff = time.time() - grace_seconds
+    for path in folder.iterdir():
+        try:
+            if path.stat().st_mtime > cutoff:
+                continue  # may belong to a transaction still under way
+        except FileNotFoundError:
+            continue
+        known = db.execute("SELECT 1 FROM attachments WHERE stored_name = ?", [path.name]).fetchone()
+        if known:
+            publish([path])
+            done["published"] += 1
+        else:
+            remove([path])
+            done["removed"] += 1
+    return done
+
+
 def path_of(stored_name: str) -> Path:
+    """Where a committed attachment's file is (still in incoming/ if its move was cut off)."""
     if not re.fullmatch(r"[0-9a-f]{32}", stored_name or ""):
         raise ValueError("bad stored name")
-    return Path(current_app.config["UPLOAD_FOLDER"]) / stored_name
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    path = folder / stored_name
+    return path if path.exists() else folder / INCOMING / stored_name

@@ -20,7 +20,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import timeutil
+from .. import parsing, timeutil
 from ..accounts.service import User, find_by_email, get_user
 from ..db import get_db, transaction
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -55,7 +55,18 @@ def _sla_values(row: dict, new: str, moment) -> dict:
 
 def apply_status(db, row: dict, actor: User | None, new: str, moment,
                  notify_change: bool = True) -> None:
-    """Change the status inside the caller's transaction; no permission check here."""
+    """Change the status inside the caller's transaction.
+
+    Every status change passes here (triage form, reply form, API, the daily close
+    job and later the assistant), so the transition table is checked here too:
+    for a person by ``check_transition``, for the system (``actor`` None) against
+    ``TRANSITIONS`` alone.
+    """
+    if actor is not None:
+        check_transition(actor, row, new)
+    elif new not in TRANSITIONS.get(row["status"], ()):
+        raise Conflict(_("A request cannot go from “%(old)s” to “%(new)s”.",
+                         old=status_label(row["status"]), new=status_label(new)))
     old, stamp = row["status"], timeutil.iso(moment)
     values = {"status": new, "updated_at": stamp, **_sla_values(row, new, moment)}
     if new == "resolved":
@@ -88,9 +99,36 @@ def can_reopen(user: User, row: dict) -> bool:
 
 
 def allowed_statuses(user: User, row: dict) -> list[str]:
+    """The statuses ``user`` may move the ticket to: staff along TRANSITIONS; the
+    requester back to in progress when the ticket waits for them (their reply does
+    this) or to reopen it within the reopen window."""
     if user.is_staff:
         return list(TRANSITIONS[row["status"]])
+    if row["requester_id"] == user.id and row["status"] == "waiting":
+        return ["in_progress"]
     return ["in_progress"] if can_reopen(user, row) else []
+
+
+def reply_state(user: User, row: dict, strict: bool = True) -> dict:
+    """Whether ``user`` may reply on the ticket now, and which status a reply moves it to.
+
+    A requester's reply on a ticket waiting for them puts it back in progress; on a
+    resolved ticket inside the reopen window it reopens the ticket. After that
+    window, and on a closed ticket, the requester starts a new request instead
+    (raises Conflict, so no reply is silently lost; ``strict=False`` reports it instead).
+    """
+    if user.is_staff:
+        return {"can_reply": True, "moves_to": None}
+    if row["status"] == "waiting":
+        return {"can_reply": True, "moves_to": "in_progress"}
+    if row["status"] == "resolved" and can_reopen(user, row):
+        return {"can_reply": True, "moves_to": "in_progress"}
+    if row["status"] in ("resolved", "closed"):
+        if not strict:
+            return {"can_reply": False, "moves_to": None}
+        raise Conflict(_("This request can no longer be reopened. Submit a new request if you "
+                         "need more help; it will refer to this one."))
+    return {"can_reply": True, "moves_to": None}
 
 
 def actions(user: User, number: str) -> dict:
@@ -103,13 +141,15 @@ def actions(user: User, number: str) -> dict:
         "can_reopen": is_requester and can_reopen(user, row),
         "reopen_deadline": reopen_deadline(row),
         "is_requester": is_requester,
+        "can_reply": reply_state(user, row, strict=False)["can_reply"],
         "rating": rating,
         "can_rate": is_requester and row["status"] in ("resolved", "closed") and rating is None,
     }
 
 
-def _check_status(user: User, row: dict, new) -> None:
-    if new not in STATUSES:
+def check_transition(user: User, row: dict, new) -> None:
+    """Raise unless ``user`` may move ``row`` to status ``new`` now (the one rule for every path)."""
+    if not isinstance(new, str) or new not in STATUSES:
         raise Invalid(_("Unknown status."), {"status": _("Choose one of: %(s)s.", s=", ".join(STATUSES))})
     if new in allowed_statuses(user, row):
         return
@@ -130,12 +170,10 @@ def _resolve_assignee(value) -> User | None:
     if value in (None, "", 0):
         return None
     user = None
-    if isinstance(value, bool):
-        user = None
-    elif isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()
-                                    and len(value.strip()) < 12):
+    number = parsing.integer(value, "assignee", {}, low=1) if not isinstance(value, bool) else None
+    if number is not None:
         try:
-            user = get_user(int(value))
+            user = get_user(number)
         except NotFound:
             user = None
     elif isinstance(value, str) and "@" in value and len(value) <= 254:
@@ -155,7 +193,7 @@ def _clean_changes(user: User, row: dict, changes: dict) -> dict:
         raise Forbidden(_("You can only reopen your request; Datashop staff handle the rest."))
     clean: dict = {}
     if "status" in changes and changes["status"] != row["status"]:
-        _check_status(user, row, changes["status"])
+        check_transition(user, row, changes["status"])
         clean["status"] = changes["status"]
     if "priority" in changes:
         if changes["priority"] not in PRIORITIES:
@@ -246,9 +284,8 @@ def rate_ticket(user: User, number: str, score, comment: str | None = None) -> d
         raise Forbidden(_("Only the requester can rate a request."))
     if row["status"] not in ("resolved", "closed"):
         raise Conflict(_("You can rate a request once it is resolved."))
-    if isinstance(score, str) and score.strip().isdigit():
-        score = int(score.strip())
-    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+    score = parsing.integer(score, "score", {}, low=1, high=5)
+    if score is None:
         raise Invalid(_("Choose a score from 1 to 5."), {"score": _("Choose a score from 1 to 5.")})
     errors: dict = {}
     comment = validation.text(comment, "comment", errors, required=False,

@@ -83,17 +83,17 @@ def ticket_schema(types: dict, full: bool) -> dict:
         "personal_data": {"type": "string", "enum": list(PERSONAL_DATA)},
         "extra": {"type": "object", "additionalProperties": {"type": "string"}},
         "status": {"type": "string", "enum": list(STATUSES)},
-        "priority": {"type": "string", "enum": list(PRIORITIES)},
+        "priority": {"type": "string", "enum": list(PRIORITIES), "description": "Staff only."},
         "team": {"type": "string", "nullable": True},
         "created_at": {"type": "string"}, "updated_at": {"type": "string"},
         "first_response_at": TS, "resolved_at": TS, "closed_at": TS,
         "requester": PERSON, "assignee": NULLABLE_PERSON, "url": {"type": "string"},
-        "sla": {"type": "object", "properties": {
+        "sla": {"type": "object", "description": "Staff only.", "properties": {
             "response_due_at": TS, "resolve_due_at": TS, "overdue": {"type": "boolean"},
             "at_risk": {"type": "boolean"}, "paused": {"type": "boolean"}}},
         "tags": {"type": "array", "items": {"type": "string"}, "description": "Staff only."},
     }
-    required = ["number", "type", "subject", "status", "priority", "requester", "created_at"]
+    required = ["number", "type", "subject", "status", "requester", "created_at"]
     if full:
         props["attachments"] = {"type": "array", "items": FILE}
         props["comments"] = {"type": "array", "description": "Employees see public messages only; "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import timeutil
+from .. import parsing, timeutil
 from ..accounts.service import User
 from ..db import get_db
 from ..errors import Invalid
@@ -28,8 +28,8 @@ SORTS = {
            " CASE WHEN t.first_response_at IS NULL AND t.response_due_at < t.resolve_due_at"
            " THEN t.response_due_at ELSE t.resolve_due_at END ASC, t.id ASC",
 }
-FILTER_KEYS = ("status", "type", "team", "assignee", "department", "priority", "overdue",
-               "at_risk", "q", "tag", "sort")
+FILTER_KEYS = ("status", "type", "team", "assignee", "requester", "department", "priority",
+               "overdue", "at_risk", "q", "tag", "sort")
 Q_MAX = 200
 RUNNING = "t.status IN ('new', 'in_progress')"
 OVERDUE = (f"({RUNNING} AND ((t.first_response_at IS NULL AND t.response_due_at <= :now)"
@@ -70,11 +70,14 @@ def clean_filters(raw: dict, *, default_status: str = "open", default_sort: str 
     f["priority"] = pick("priority", PRIORITIES)
     f["sort"] = pick("sort", SORTS, default_sort)
     assignee = raw.get("assignee") or ""
-    if assignee and not (assignee in ("me", "unassigned")
-                         or (isinstance(assignee, str) and assignee.isdigit() and len(assignee) < 12)):
-        errors["assignee"] = _("Use me, unassigned or a user id.")
-        assignee = ""
+    if assignee not in ("", "me", "unassigned"):
+        if parsing.integer(assignee, "assignee", {}, low=1) is None:
+            errors["assignee"] = _("Use me, unassigned or a user id.")
+            assignee = ""
+        else:
+            assignee = str(parsing.integer(assignee, "assignee", low=1))
     f["assignee"] = assignee
+    f["requester"] = pick("requester", ("me",))
     for key in ("overdue", "at_risk"):
         try:
             f[key] = _flag(raw.get(key))
@@ -82,11 +85,8 @@ def clean_filters(raw: dict, *, default_status: str = "open", default_sort: str 
             errors[key] = _("Use true or false.")
             f[key] = False
     for key in ("q", "tag"):
-        value = raw.get(key) or ""
-        if not isinstance(value, str) or len(value) > Q_MAX:
-            errors[key] = _("At most %(n)d characters.", n=Q_MAX)
-            value = ""
-        f[key] = value.strip()
+        f[key] = parsing.text(raw.get(key), key, errors, required=False, max_length=Q_MAX,
+                              multiline=False) or ""
     if errors:
         raise Invalid(_("Please check the filters."), errors)
     return f
@@ -98,7 +98,7 @@ def _like(text: str) -> str:
 
 def _where(user: User, f: dict, now: str) -> tuple[str, dict]:
     clauses, params = [], {"now": now}
-    if not user.is_staff:
+    if not user.is_staff or f["requester"] == "me":
         clauses.append("t.requester_id = :me")
     params["me"] = user.id
     if f["status"] == "open":

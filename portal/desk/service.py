@@ -20,7 +20,7 @@ from ..accounts.service import User
 from ..db import get_db, transaction
 from ..errors import Conflict, Forbidden, NotFound
 from . import attachments, notify, sla, store, validation
-from .lifecycle import apply_status
+from .lifecycle import apply_status, check_transition, reply_state
 from .types import get_type
 
 __all__ = ["create_ticket", "get_ticket", "get_thread", "add_comment", "get_attachment",
@@ -71,6 +71,7 @@ def create_ticket(user: User, data: dict, uploads=()) -> dict:
     except BaseException:
         attachments.remove(written)
         raise
+    attachments.publish(written)
     return store.to_ticket(row, user, moment)
 
 
@@ -125,8 +126,9 @@ def add_comment(user: User, number: str, body: str, internal: bool = False, uplo
         raise Forbidden(_("Only Datashop staff can write internal notes."))
     if status and not user.is_staff:
         raise Forbidden(_("Only Datashop staff can change the status with a reply."))
-    if row["status"] == "closed" and not user.is_staff:
-        raise Conflict(_("This request is closed. Submit a new request if you need more help."))
+    reply_state(user, row)  # raises when the requester can no longer reply
+    if status and status != row["status"]:
+        check_transition(user, row, status)  # a clear message before anything is written
     body = validation.comment_body(body)
     prepared = attachments.prepare(uploads)
     moment = timeutil.now()
@@ -147,8 +149,8 @@ def add_comment(user: User, number: str, body: str, internal: bool = False, uplo
                 values["first_response_at"] = stamp
             store.update(db, row["id"], values)
             new_status = status
-            if not new_status and user.id == row["requester_id"] and row["status"] == "waiting":
-                new_status = "in_progress"
+            if not new_status and user.id == row["requester_id"] and not user.is_staff:
+                new_status = reply_state(user, row)["moves_to"]
             if new_status and new_status != row["status"]:
                 apply_status(db, row, user, new_status, moment, notify_change=internal)
             elif new_status == row["status"]:
@@ -158,6 +160,7 @@ def add_comment(user: User, number: str, body: str, internal: bool = False, uplo
     except BaseException:
         attachments.remove(written)
         raise
+    attachments.publish(written)
     return {"id": comment_id, "body": body, "internal": bool(internal), "created_at": stamp,
             "author_id": user.id, "author_name": user.name}
 

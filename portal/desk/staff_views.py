@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import parsing
 from ..accounts.service import list_staff
 from ..errors import Invalid
 from ..htmx import is_htmx, render
@@ -29,8 +30,7 @@ def staff_required(view):
 
 
 def _page() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+    return parsing.integer(request.args.get("page"), "page", {}, low=1, high=100000) or 1
 
 
 @bp.get("/behandelen", endpoint="queue")  # desk.queue, used by the navigation

@@ -56,8 +56,14 @@ def load_visible(db, user: User, number: str) -> dict:
     return row
 
 
+# Triage data: what Datashop staff use to plan their work. The one visibility rule for
+# the web pages, the API and the assistant: only staff get these keys at all.
+TRIAGE_FIELDS = ("priority", "priority_label", "response_due_at", "resolve_due_at", "sla",
+                 "tags", "rating_score")
+
+
 def to_ticket(row: dict, user: User, moment=None) -> dict:
-    """A ticket as services hand it out: plain values, labels and the SLA state."""
+    """A ticket as services hand it out: plain values, labels and (staff only) triage data."""
     cfg = current_app.config
     moment = moment or timeutil.now()
     rtype = get_type(row["type"])
@@ -80,9 +86,12 @@ def to_ticket(row: dict, user: User, moment=None) -> dict:
         rated=row.get("rating_score") is not None,
         sla=sla.state(row, moment, cfg),
     )
-    if user.is_staff:
-        ticket["tags"] = row["tags_csv"].split(",") if row.get("tags_csv") else []
-        ticket["rating_score"] = row.get("rating_score")
+    if not user.is_staff:
+        for key in TRIAGE_FIELDS:
+            ticket.pop(key, None)
+        return ticket
+    ticket["tags"] = row["tags_csv"].split(",") if row.get("tags_csv") else []
+    ticket["rating_score"] = row.get("rating_score")
     return ticket
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import timeutil
+from .. import parsing, timeutil
 from ..errors import Invalid
 from .labels import PERSONAL_DATA
 from .types import RequestType, get_type, request_types
@@ -21,32 +21,13 @@ RATING_COMMENT_MAX = 2000
 TAG_MAX = 40
 TAGS_MAX = 20
 DESIRED_DATE_MAX_YEARS = 5
-_VISIBLE = re.compile(r"[^\s\ufeff]")  # white space as Python and JSON Schema count it
 TICKET_FIELDS = ("type", "subject", "description", "department", "desired_date",
                  "personal_data", "extra")
 
 
 def text(value, name: str, errors: dict, *, required: bool, max_length: int) -> str | None:
-    """A stripped string, or None when empty; records an error in ``errors``."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[name] = _("Must be text.")
-        return None
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        errors[name] = _("Contains characters that cannot be stored.")
-        return None
-    value = value.replace("\r\n", "\n").strip()
-    if not value or not _VISIBLE.search(value):
-        if required:
-            errors[name] = _("This field is required.")
-        return None
-    if len(value) > max_length:
-        errors[name] = _("At most %(n)d characters.", n=max_length)
-        return None
-    return value
+    """A stripped string, or None when empty (see ``parsing.text``)."""
+    return parsing.text(value, name, errors, required=required, max_length=max_length)
 
 
 def choice(value, name: str, allowed, errors: dict, *, required: bool = True) -> str | None:
@@ -162,9 +143,14 @@ def tags(value) -> list[str]:
         raise Invalid(_("Tags must be a list of text."), {"tags": _("Must be a list of text.")})
     out: list[str] = []
     for raw in value:
-        tag = re.sub(r"\s+", " ", raw.replace(",", " ")).strip().lower()
+        errors: dict = {}
+        tag = parsing.text(raw.replace(",", " "), "tags", errors, required=False,
+                           max_length=TAG_MAX * 4)
+        if errors:
+            raise Invalid(errors["tags"], errors)
         if not tag:
             continue
+        tag = re.sub(r"\s+", " ", tag).lower()
         if len(tag) > TAG_MAX:
             raise Invalid(_("A tag has at most %(n)d characters.", n=TAG_MAX),
                           {"tags": _("At most %(n)d characters per tag.", n=TAG_MAX)})

@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.service import list_staff
-from ..errors import DomainError, Invalid
+from .. import parsing
+from ..errors import Conflict, DomainError, Forbidden, Invalid
 from ..htmx import render
 from ..search import suggest
 from . import attachments, canned, lifecycle, queue, service
@@ -40,7 +41,18 @@ def home():
 
 @bp.get("/aanvraag")
 def new_request():
-    return render_template("desk/choose_type.html", types=request_types())
+    return render_template("desk/choose_type.html", types=request_types(),
+                           follow_up=_follow_up(request.args.get("vervolg")))
+
+
+def _follow_up(number: str | None) -> dict | None:
+    """The earlier request a new one follows up on (only one the user may see)."""
+    if not number or not current_user.is_authenticated:
+        return None
+    try:
+        return service.get_ticket(current_user._get_current_object(), number)
+    except DomainError:
+        return None
 
 
 def _form_values(rtype) -> dict:
@@ -63,6 +75,14 @@ def request_form(type_key):
     if rtype is None:
         abort(404)
     values = {"department": current_user.department or "", "extra": {}}
+    follow_up = _follow_up(request.args.get("vervolg"))
+    if follow_up:
+        values.update(
+            subject=_("Follow-up: %(subject)s", subject=follow_up["subject"])[:200],
+            description=_("Follow-up of %(number)s (%(url)s).", number=follow_up["number"],
+                          url=url_for("desk.ticket", number=follow_up["number"], _external=True))
+            + "\n\n",
+            department=follow_up["department"] or values["department"])
     errors, message, status = {}, None, 200
     if request.method == "POST":
         values = _form_values(rtype)
@@ -89,24 +109,21 @@ def submitted(number):
 @bp.get("/mijn-aanvragen")
 @login_required
 def my_requests():
-    args = {"status": request.args.get("status") or "all", "sort": "created"}
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    """Everyone's own requests (staff use the queue for everyone's)."""
     size = 25
-    # Staff use the queue for everyone's tickets; here everyone sees their own.
-    mine = _as_requester(current_user)
-    result = queue.list_tickets(mine, args, limit=size, offset=(page - 1) * size)
+    page = parsing.integer(request.args.get("page"), "page", {}, low=1, high=10**6) or 1
+    args = {"status": request.args.get("status") or "all", "sort": "created", "requester": "me",
+            "q": request.args.get("q", "")}
+    error, status = None, 200
+    try:
+        result = queue.list_tickets(current_user, args, limit=size, offset=(page - 1) * size)
+    except Invalid as exc:
+        error, status = exc.message, 400
+        result = queue.list_tickets(current_user, {"status": "all", "requester": "me"}, limit=size)
+    waiting = queue.list_tickets(current_user, {"status": "waiting", "requester": "me"}, limit=1)
     return render_template("desk/my_requests.html", result=result, page=page, size=size,
-                           status=args["status"])
-
-
-def _as_requester(user):
-    """The user seen as a requester only (staff see their own requests here too)."""
-    from dataclasses import replace
-
-    return replace(user, role="employee") if user.is_staff else user
+                           filters=result["filters"], error=error,
+                           waiting_total=waiting["total"]), status
 
 
 def _staff_label(user) -> str:
@@ -133,10 +150,10 @@ def ticket_context(number: str, **extra) -> dict:
             staff_options=[(str(u.id), _staff_label(u)) for u in list_staff()],
             status_options=[(s, STATUS_LABELS[s]) for s in
                             [ticket["status"], *context["allowed_statuses"]]])
-        canned_id = request.args.get("canned", "")
-        if canned_id.isdigit():
+        canned_id = parsing.integer(request.args.get("canned"), "canned", {}, low=1)
+        if canned_id:
             try:
-                context["reply_body"] = canned.fill(canned.get_canned(user, int(canned_id))["body"],
+                context["reply_body"] = canned.fill(canned.get_canned(user, canned_id)["body"],
                                                     ticket, user)
             except DomainError:
                 pass
@@ -158,8 +175,8 @@ def reply(number):
         uploads = attachments.from_file_storages(request.files.getlist("attachments"))
         service.add_comment(current_user, number, request.form.get("body", ""), internal=internal,
                             uploads=uploads, status=request.form.get("status") or None)
-    except Invalid as exc:
-        return render("desk/ticket.html", status=400, **ticket_context(
+    except (Invalid, Conflict, Forbidden) as exc:
+        return render("desk/ticket.html", status=exc.status, **ticket_context(
             number, errors=exc.fields or {"body": exc.message}, reply_body=request.form.get("body", ""),
             reply_message=exc.message))
     flash(_("Your note was saved.") if internal else _("Your reply was sent."), "success")

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, request
 from flask_babel import format_date
 from flask_login import current_user
 
+from .. import parsing
 from ..errors import NotFound
 from ..extensions import login_manager
 from ..htmx import render
@@ -52,10 +53,8 @@ def _tabs(counts: dict[str, int]) -> list[dict]:
 
 
 def _page_number() -> int:
-    try:
-        return min(max(1, int(request.args.get("page", 1))), MAX_PAGE)
-    except ValueError:
-        return 1
+    """Lenient: an odd page number shows the first page."""
+    return parsing.integer(request.args.get("page"), "page", {}, low=1, high=MAX_PAGE) or 1
 
 
 @bp.get("/")

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..db import get_db
+from ..parsing import IntParam
 from ..errors import DomainError
 
 outbox_cli = AppGroup("outbox", help="Outgoing mail.")
@@ -105,7 +106,7 @@ def status(errors: int) -> None:
 
 
 @outbox_cli.command("retry")
-@click.option("--id", "message_id", type=int, help="Re-queue one message (failed or waiting).")
+@click.option("--id", "message_id", type=IntParam(low=1), help="Re-queue one message (failed or waiting).")
 @click.option("--all-failed", is_flag=True, help="Re-queue every failed message.")
 def retry(message_id: int | None, all_failed: bool) -> None:
     """Re-queue failed messages with a fresh attempt budget; they are due at once."""

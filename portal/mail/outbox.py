@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from email.utils import parseaddr
 
 import sqlite_utils
+from flask import current_app
 from flask_babel import gettext as _
 
 from .. import timeutil
@@ -57,12 +59,13 @@ def clean_headers(headers: dict | None) -> dict[str, str]:
 
 def enqueue(db: sqlite_utils.Database, *, to: str, subject: str, text: str,
             html: str | None = None, ticket_id: int | None = None,
-            headers: dict | None = None) -> int:
+            headers: dict | None = None, expires_at: str | None = None) -> int:
     """Insert one pending message and return its id.
 
     Only an INSERT: call it inside the transaction of the change the mail is
     about. ``to`` must be a single address; line breaks in the subject and in
-    extra header values are replaced by spaces.
+    extra header values are replaced by spaces. ``expires_at`` (ISO): after this
+    moment a temporary failure is no longer retried (default OUTBOX_GIVE_UP_HOURS).
     """
     address = clean_address(to)
     subject = one_line(subject)[:MAX_SUBJECT_CHARS]
@@ -73,10 +76,10 @@ def enqueue(db: sqlite_utils.Database, *, to: str, subject: str, text: str,
     stamp = timeutil.iso()
     cursor = db.execute(
         "INSERT INTO outbox (created_at, to_addr, subject, body_text, body_html, headers,"
-        " ticket_id, status, attempts, next_attempt_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)",
+        " ticket_id, status, attempts, next_attempt_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
         [stamp, address, subject, text, html or None,
-         json.dumps(clean_headers(headers), ensure_ascii=False), ticket_id, stamp],
+         json.dumps(clean_headers(headers), ensure_ascii=False), ticket_id, stamp, expires_at],
     )
     return cursor.lastrowid
 
@@ -89,6 +92,8 @@ def requeue(db: sqlite_utils.Database, *, message_id: int | None = None,
     every failed message. Sent messages are never re-sent. Returns the count.
     """
     now = timeutil.iso()
+    hours = float(current_app.config["OUTBOX_GIVE_UP_HOURS"])
+    until = timeutil.iso(timeutil.now() + timedelta(hours=hours))
     with transaction(db):
         if message_id is not None:
             row = db.execute("SELECT status FROM outbox WHERE id = ?", [message_id]).fetchone()
@@ -102,8 +107,8 @@ def requeue(db: sqlite_utils.Database, *, message_id: int | None = None,
         else:
             return 0
         cursor = db.execute(
-            f"UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE {where}",
-            [now, *params])
+            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?,"
+            f" expires_at = ? WHERE {where}", [now, until, *params])
     return cursor.rowcount
 
 

@@ -4,7 +4,8 @@ Each message is claimed on its own inside BEGIN IMMEDIATE: the claim counts
 the attempt and pushes ``next_attempt_at`` past a lease, so a second sender
 running at the same time (overlapping cron runs, two workers) skips it. The
 outcome is recorded afterwards: ``sent``, a retry with exponential backoff,
-or ``failed`` after OUTBOX_MAX_ATTEMPTS (or at once for a permanent refusal).
+or ``failed`` once it is no longer relevant (OUTBOX_GIVE_UP_HOURS, or its own
+``expires_at``), or at once for a permanent refusal (5xx).
 Rows are never deleted. A sender that dies mid-send leaves the row pending;
 it is tried again once the lease has expired (at-least-once delivery).
 """
@@ -108,10 +109,25 @@ def _mark_sent(db, row: dict) -> None:
                    [timeutil.iso(), row["id"]])
 
 
+def expires(config, row: dict):
+    """Until when a temporary failure is retried: the message's own ``expires_at`` (a
+    reminder is worthless after its event) or OUTBOX_GIVE_UP_HOURS after it was queued."""
+    own = timeutil.parse(row.get("expires_at"))
+    if own is not None:
+        return own
+    return timeutil.parse(row["created_at"]) + timedelta(hours=float(config["OUTBOX_GIVE_UP_HOURS"]))
+
+
 def _mark_failure(db, config, row: dict, error: DeliveryError) -> bool:
-    """Record a failed attempt; True when the message is given up."""
-    give_up = error.permanent or row["attempts"] >= int(config["OUTBOX_MAX_ATTEMPTS"])
-    next_at = timeutil.now() + retry_delay(config, row["attempts"])
+    """Record a failed attempt; True when the message is given up.
+
+    A permanent refusal (5xx) fails at once. A temporary one (server down, 4xx) is
+    retried with capped backoff for as long as the message is relevant, so a long
+    outage does not use up a message: it goes out once the server is back.
+    """
+    now = timeutil.now()
+    next_at = now + retry_delay(config, row["attempts"])
+    give_up = error.permanent or now >= expires(config, row)
     with transaction(db):
         db.execute(
             "UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",

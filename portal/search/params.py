@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from .. import parsing
 from ..kb import service as kb
 
 PAGE_SIZE = 10
@@ -23,7 +24,6 @@ API_MAX_OFFSET = 1000
 # OpenAPI schema uses the same pattern, so the API rejects exactly what it says.
 NON_BLANK = r"\S"
 _NON_BLANK = re.compile(NON_BLANK)
-_DIGITS = re.compile(r"[0-9]{1,6}")
 _MARK = re.compile(r"(</?mark>)")
 
 
@@ -69,20 +69,16 @@ def page_query(args, config) -> PageQuery:
         q = ""
     known = kb.known_types()
     types = [t for t in split_types(args.getlist("type")) if t in known]
-    raw_page = str(args.get("page") or "1").strip()
-    page = int(raw_page) if _DIGITS.fullmatch(raw_page) else 1
+    page = parsing.integer(args.get("page"), "page", {}, low=1, high=MAX_PAGE) or 1
     return PageQuery(q=q.strip(), types=types, page=min(max(page, 1), MAX_PAGE),
                      shortened=shortened)
 
 
 def _int_arg(args, name: str, default: int, low: int, high: int, errors: dict) -> int:
-    raw = args.get(name)
-    if raw is None:
+    if args.get(name) is None:
         return default
-    if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
-        errors[name] = f"{name} must be a whole number from {low} to {high}."
-        return default
-    return int(raw)
+    value = parsing.integer(args.get(name), name, errors, low=low, high=high, required=True)
+    return default if value is None else value
 
 
 def api_query(args, config) -> tuple[dict, dict]:

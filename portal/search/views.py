@@ -16,6 +16,7 @@ from collections import Counter
 from flask import Blueprint, current_app, redirect, request
 from flask_login import current_user, login_required
 
+from .. import parsing
 from ..extensions import login_manager
 from ..htmx import is_htmx, render
 from ..kb import service as kb
@@ -106,8 +107,8 @@ def search_page():
 @bp.get("/statistieken", endpoint="stats")
 @login_required
 def stats_page():
-    raw = request.args.get("days", "30")
-    days = int(raw) if raw.isdigit() and int(raw) in PERIODS else 30
+    days = parsing.integer(request.args.get("days"), "days", {}, low=1, high=3660)
+    days = days if days in PERIODS else 30
     user = current_user._get_current_object()
     return render(
         "search/stats.html", None, days=days, periods=PERIODS,
