@@ -68,6 +68,51 @@ def users_create(email, name, role, teams, department, password) -> None:
                + (f", teams: {', '.join(user.teams)}" if user.teams else ""))
 
 
+@users_cli.command("import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+def users_import(csv_file, dry_run) -> None:
+    """Create or update accounts from a CSV file: email, name, department, role, teams.
+
+    Idempotent: running it again changes nothing. A file with a bad row changes
+    nothing and lists every problem with its line number.
+    """
+    from .accounts.importer import import_users
+
+    report = import_users(csv_file.read(), dry_run=dry_run)
+    if report.errors:
+        for error in report.errors:
+            click.echo(error, err=True)
+        raise click.ClickException(f"{len(report.errors)} bad row(s); nothing was changed.")
+    verb = "Would create" if dry_run else "Created"
+    click.echo(f"{verb} {len(report.created)}, "
+               f"{'would update' if dry_run else 'updated'} {len(report.updated)}, "
+               f"unchanged {report.unchanged}.")
+    for email in report.created:
+        click.echo(f"  + {email}")
+    for email, fields in report.updated.items():
+        click.echo(f"  ~ {email}: {', '.join(fields)}")
+
+
+@users_cli.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["employee", "staff", "admin"]))
+@click.option("--team", "teams", multiple=True, help="Datashop team (repeatable), for staff.")
+def users_set_role(email, role, teams) -> None:
+    """Change a user's role (and teams); their login sessions end."""
+    from .accounts import service
+    from .errors import Invalid
+
+    user = service.find_by_email(email)
+    if not user:
+        raise click.ClickException(f"No user {email}")
+    try:
+        user = service.set_role(user.id, role, teams=list(teams) if teams else None)
+    except Invalid as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{user.email} is now {user.role}" + (f" ({', '.join(user.teams)})" if user.teams else ""))
+
+
 @users_cli.command("list")
 def users_list() -> None:
     from .accounts import service

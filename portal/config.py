@@ -88,6 +88,10 @@ DEFAULTS: dict = {
     # Mail: "file" writes .eml files under instance/mail, "smtp" sends.
     "MAIL_BACKEND": "file",
     "MAIL_FROM": "Datashop <datashop@denhaag.example>",
+    # Where a reply by mail goes: a mailbox the Datashop team reads (replies by mail are
+    # not yet added to tickets; every mail says to reply on the request page). None: no
+    # Reply-To header.
+    "MAIL_REPLY_TO": "Datashop-team <datashop-team@denhaag.example>",
     "SMTP_HOST": "localhost",
     "SMTP_PORT": 25,
     "SMTP_STARTTLS": False,

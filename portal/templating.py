@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, lazy_gettext as _l
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from flask_babel import get_locale, get_timezone, lazy_gettext as _l
 
 from . import timeutil
 
@@ -19,9 +21,32 @@ def current_locale() -> str:
     return str(get_locale() or "nl")
 
 
+# The portal's English is for colleagues in the Netherlands: British conventions (day
+# before month, 24-hour clock), not US ones ("12/2/26, 1:23 AM").
+FORMAT_LOCALES = {"en": "en_GB"}
+
+
+def format_locale() -> str:
+    lang = current_locale()
+    return FORMAT_LOCALES.get(lang, lang)
+
+
 def datetime_filter(value, fmt: str = "medium") -> str:
     moment = timeutil.parse(value) if isinstance(value, str) else value
-    return format_datetime(moment, fmt) if moment else ""
+    if not moment:
+        return ""
+    return babel_dates.format_datetime(moment, fmt, tzinfo=get_timezone(), locale=format_locale())
+
+
+def number_filter(value, digits: int | None = None) -> str:
+    """A number as the user's language writes it: 58,0 in Dutch, 58.0 in English."""
+    if value is None or value == "":
+        return ""
+    if digits is not None:
+        value = round(float(value), digits)
+        pattern = "#,##0." + "0" * digits if digits else "#,##0"
+        return babel_numbers.format_decimal(value, format=pattern, locale=format_locale())
+    return babel_numbers.format_decimal(value, locale=format_locale())
 
 
 def date_filter(value, fmt: str = "medium") -> str:
@@ -32,7 +57,7 @@ def date_filter(value, fmt: str = "medium") -> str:
         day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     except ValueError:
         return str(value)
-    return format_date(day, fmt)
+    return babel_dates.format_date(day, fmt, locale=format_locale())
 
 
 def human_size(size: int) -> str:
@@ -40,8 +65,8 @@ def human_size(size: int) -> str:
     if size < 1024:
         return f"{size} B"
     if size < 1024 * 1024:
-        return f"{format_decimal(round(size / 1024, 1))} kB"
-    return f"{format_decimal(round(size / 1024 / 1024, 1))} MB"
+        return f"{number_filter(size / 1024, 1)} kB"
+    return f"{number_filter(size / 1024 / 1024, 1)} MB"
 
 
 def init_app(app) -> None:
@@ -49,3 +74,4 @@ def init_app(app) -> None:
     app.jinja_env.filters["datetime"] = datetime_filter
     app.jinja_env.filters["filesize"] = human_size
     app.jinja_env.filters["date"] = date_filter
+    app.jinja_env.filters["number"] = number_filter

@@ -93,7 +93,12 @@ def test_dates_and_sizes_are_shown_in_the_users_language(app):
         render = app.jinja_env.from_string("{{ d|date }} · {{ n|filesize }}").render
         assert render(d="2027-03-27", n=1536) == "27 mrt 2027 · 1,5 kB"
     with app.test_request_context("/?lang=en"):
-        assert render(d="2027-03-27", n=1536) == "Mar 27, 2027 · 1.5 kB"
+        # British conventions for colleagues in the Netherlands: day before month
+        assert render(d="2027-03-27", n=1536) == "27 Mar 2027 · 1.5 kB"
+        stamp = app.jinja_env.from_string("{{ t|datetime('short') }} · {{ x|number(1) }}").render
+        assert stamp(t="2026-12-02T00:23:00+00:00", x=58) == "02/12/2026, 01:23 · 58.0"
+    with app.test_request_context("/"):
+        assert stamp(t="2026-12-02T00:23:00+00:00", x=58) == "02-12-2026, 01:23 · 58,0"
 
 
 def test_starting_the_app_loads_no_search_machinery(tmp_path):

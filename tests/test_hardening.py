@@ -314,3 +314,164 @@ def test_pages_cannot_be_framed_and_carry_a_csp(client):
     csp = response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
     assert "unsafe-inline" not in csp
+
+
+# --- Accounts at scale: portal users import ------------------------------------------
+
+def test_users_import_is_idempotent_reports_changes_and_rejects_bad_rows(app, tmp_path):
+    runner = app.test_cli_runner()
+    good = tmp_path / "users.csv"
+    good.write_text("email,name,department,role,teams\n"
+                    "an.jansen@denhaag.example,An Jansen,szw,employee,\n"
+                    "bo.dekker@denhaag.example,Bo Dekker,,staff,bi;udp\n", encoding="utf-8")
+    first = runner.invoke(args=["users", "import", str(good)])
+    assert first.exit_code == 0 and "Created 2" in first.output, first.output
+    again = runner.invoke(args=["users", "import", str(good)])
+    assert "Created 0, updated 0, unchanged 2" in again.output
+    good.write_text(good.read_text().replace("Bo Dekker,,staff,bi;udp", "Bo Dekker,,admin,bi"))
+    changed = runner.invoke(args=["users", "import", str(good)])
+    assert "updated 1" in changed.output and "bo.dekker@denhaag.example: role, teams" in changed.output
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("email,name,department,role,teams\n"
+                   "cas.vos@denhaag.example,Cas Vos,szw,employee,\n"
+                   "geen-adres,Iemand,szw,employee,\n"
+                   "dirk@denhaag.example,Dirk,szw,koning,\n", encoding="utf-8")
+    result = runner.invoke(args=["users", "import", str(bad)])
+    assert result.exit_code == 1
+    assert "regel 3: email" in result.output and "regel 4: role" in result.output
+    with app.app_context():
+        assert accounts.find_by_email("cas.vos@denhaag.example") is None  # nothing half
+        assert accounts.find_by_email("bo.dekker@denhaag.example").role == "admin"
+
+
+# --- 9. Undelivered mail is shown to admins ------------------------------------------
+
+def test_undelivered_mail_is_listed_for_admins_and_can_be_sent_again(app, client, make_user,
+                                                                   login_as):
+    from portal.mail.outbox import enqueue
+
+    with acting(app) as db:
+        message_id = enqueue(db, to="an@denhaag.example", subject="Uw aanvraag", text="Tekst")
+        db.execute("UPDATE outbox SET status = 'failed', attempts = 1,"
+                   " last_error = 'recipient refused: 550 no such user' WHERE id = ?", [message_id])
+    login_as(make_user("employee"))
+    assert client.get("/beheer/mail/").status_code == 403
+    client.post("/logout", data={"csrf_token": csrf(client)})
+    login_as(make_user("admin"))
+    home = client.get("/").get_data(as_text=True)
+    assert "Niet bezorgde mail" in home  # the admin's navigation says so
+    page = client.get("/beheer/mail/").get_data(as_text=True)
+    assert "550 no such user" in page and "an@denhaag.example" in page
+    client.post("/beheer/mail/opnieuw", data={"id": message_id, "csrf_token": csrf_token_from(page)})
+    assert count(app, "outbox", "status = 'pending'") == 1
+
+
+# --- The queue: dense, sortable, bulk actions, "assign to me", unseen updates -------------
+
+def test_bulk_actions_change_each_ticket_through_its_rules(app, client, make_user, login_as,
+                                                          clock):
+    alice, staff = make_user("employee"), make_user("staff", teams=["bi"])
+    first, second = create(app, alice)["number"], create(app, alice)["number"]
+    with acting(app):
+        lifecycle.change_status(staff, second, "resolved")
+    login_as(staff)
+    token = csrf(client, "/behandelen")
+    response = client.post("/behandelen/bulk", data={
+        "numbers": [first, second], "assignee": "me", "status": "in_progress",
+        "priority": "high", "add_tag": "Wijkdata", "csrf_token": token})
+    assert response.status_code == 303
+    with acting(app):
+        one, two = service.get_ticket(staff, first), service.get_ticket(staff, second)
+    assert (one["status"], one["priority"], one["assignee"]["id"], one["tags"]) == \
+        ("in_progress", "high", staff.id, ["wijkdata"])
+    assert two["status"] == "in_progress"  # resolved → in progress is a reopen: allowed for staff
+    # An employee cannot use it.
+    client.post("/logout", data={"csrf_token": csrf(client)})
+    login_as(alice)
+    assert client.post("/behandelen/bulk", data={"numbers": [first], "priority": "low",
+                                                 "csrf_token": csrf(client)}).status_code == 403
+
+
+def test_bulk_reports_tickets_that_may_not_change_and_changes_the_rest(app, make_user, clock):
+    alice, staff = make_user("employee"), make_user("staff", teams=["bi"])
+    fresh, done = create(app, alice)["number"], create(app, alice)["number"]
+    with acting(app):
+        lifecycle.change_status(staff, done, "resolved")
+        lifecycle.change_status(staff, done, "closed")
+        result = lifecycle.bulk_update(staff, [fresh, done, "DS-1999-0001"], {"status": "waiting"})
+        assert result["updated"] == [fresh]
+        assert set(result["failed"]) == {done, "DS-1999-0001"}
+
+
+def test_assign_to_me_in_one_click_and_the_unseen_marker(app, client, make_user, login_as, clock):
+    alice, staff = make_user("employee"), make_user("staff", teams=["bi"])
+    number = create(app, alice)["number"]
+    login_as(staff)
+    queue_page = client.get("/behandelen").get_data(as_text=True)
+    assert f'formaction="/aanvragen/{number}/aan-mij"' in queue_page
+    client.post(f"/aanvragen/{number}/aan-mij", data={"csrf_token": csrf_token_from(queue_page)})
+    with acting(app):
+        assert service.get_ticket(staff, number)["assignee"]["id"] == staff.id
+        service.add_comment(alice, number, "Nog een aanvulling van mij")
+    assert "Reactie" in client.get("/behandelen").get_data(as_text=True)  # marked
+    client.get(f"/aanvragen/{number}")  # staff look at it
+    assert 'class="badge badge-new"' not in client.get("/behandelen").get_data(as_text=True)
+
+
+def test_queue_sorts_by_column_header_and_tags_are_filter_links(app, client, make_user, login_as,
+                                                               clock):
+    alice, staff = make_user("employee"), make_user("staff", teams=["bi"])
+    number = create(app, alice)["number"]
+    with acting(app):
+        lifecycle.update_ticket(staff, number, {"tags": ["brp"]})
+    login_as(staff)
+    page = client.get("/behandelen").get_data(as_text=True)
+    assert 'href="/behandelen?tag=brp"' in page
+    assert "sort=priority" in page and "sort=created" in page
+    sorted_page = client.get("/behandelen?sort=oldest").get_data(as_text=True)
+    assert 'aria-current="true"' in sorted_page
+
+
+# --- What a new user stumbled on -----------------------------------------------------
+
+def test_every_mail_says_where_to_reply_and_replies_reach_a_read_mailbox(app, make_user, clock):
+    from portal.mail.sender import build_message
+    from tests.desk_support import outbox
+
+    alice = make_user("employee")
+    create(app, alice)
+    mail = outbox(app)[0]
+    assert "Reageer via de pagina van de aanvraag" in mail["body_text"]
+    assert "Reageer via de pagina van de aanvraag" in mail["body_html"]
+    with app.app_context():
+        assert build_message(app.config, mail)["Reply-To"] == app.config["MAIL_REPLY_TO"]
+
+
+def test_search_shows_own_earlier_requests_and_never_others(app, client, make_user, login_as,
+                                                           clock):
+    alice, bob = make_user("employee"), make_user("employee")
+    create(app, alice, subject="Energielabels van woningen in Escamp")
+    create(app, bob, subject="Energielabels van scholen")
+    login_as(alice)
+    html = client.get("/zoeken/?q=energielabels").get_data(as_text=True)
+    assert "Je eerdere aanvragen" in html and "woningen in Escamp" in html
+    assert "scholen" not in html
+    client.post("/logout", data={"csrf_token": csrf(client)})
+    login_as(make_user("staff", teams=["bi"]))
+    html = client.get("/zoeken/?q=energielabels").get_data(as_text=True)
+    assert "woningen in Escamp" in html and "scholen" in html  # staff: all requests
+
+
+def test_error_summary_names_the_fields(app, client, make_user, login_as):
+    login_as(make_user("employee"))
+    page = client.get("/aanvraag/analysis").get_data(as_text=True)
+    response = client.post("/aanvraag/analysis", data={"csrf_token": csrf_token_from(page)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert '<a href="#subject">Onderwerp: Vul dit veld in.</a>' in html
+
+
+def test_favicon_is_served(client):
+    assert 'rel="icon"' in client.get("/").get_data(as_text=True)
+    assert client.get("/static/favicon.svg").status_code == 200

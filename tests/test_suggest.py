@@ -28,7 +28,9 @@ def employee_client(client, loaded, make_user, login_as):
 
 
 def suggest(client, subject, description="", sid=SID, headers=HX):
-    return client.get("/zoeken/suggesties", headers=headers, query_string={
+    """What htmx sends while someone types a request: a POST, never the text in a URL."""
+    token = csrf_token_from(client.get("/aanvraag/other").get_data(as_text=True))
+    return client.post("/zoeken/suggesties", headers={**headers, "X-CSRFToken": token}, data={
         "subject": subject, "description": description, "suggest_session": sid})
 
 
@@ -128,7 +130,7 @@ def test_request_form_carries_a_fresh_session_and_the_live_suggestions(employee_
     sid = re.search(r'name="suggest_session" value="([^"]+)"', first).group(1)
     assert sid != re.search(r'name="suggest_session" value="([^"]+)"', second).group(1)
     container = re.search(r'<div id="suggestions"[^>]*>', first, re.S).group(0)
-    assert 'hx-get="/zoeken/suggesties"' in container and 'aria-live="polite"' in container
+    assert 'hx-post="/zoeken/suggesties"' in container and 'aria-live="polite"' in container
     assert "#suggest_session" in container
 
 

@@ -58,8 +58,8 @@ CANNED = [
      "Beste {requester},\n\nOm je aanvraag \u201c{subject}\u201d goed op te pakken, hebben we nog "
      "wat informatie nodig:\n\n- Voor welke periode zoek je de gegevens?\n- Op welk niveau "
      "(stad, stadsdeel, wijk of buurt)?\n- Voor welk doel en wie krijgt het resultaat te zien?\n\n"
-     "Je kunt gewoon op dit bericht reageren. Zolang we op je antwoord wachten, staat de "
-     "aanvraag op \u201cwacht op aanvrager\u201d.\n\nMet vriendelijke groet,\n{me}", None),
+     "Reageer via de knop \u201cReageer op de pagina van de aanvraag\u201d in deze mail. Zolang we "
+     "op je antwoord wachten, staat de aanvraag op \u201cwacht op aanvrager\u201d.\n\nMet vriendelijke groet,\n{me}", None),
     ("Doorverwezen naar de dataofficer",
      "Beste {requester},\n\nVoor deze aanvraag is eerst een akkoord van de dataofficer van je "
      "directie nodig, omdat het om gegevens van een andere afdeling gaat. Ik heb je aanvraag "
@@ -70,7 +70,7 @@ CANNED = [
      "\u201cDatashop-leveringen\u201d op de G-schijf; alleen jij hebt toegang. De map wordt na "
      "30 dagen automatisch leeggemaakt. Deel de bestanden niet per mail. In het bestand "
      "LEESMIJ.txt staan de definities en bronnen.\n\nIk zet de aanvraag op opgelost. Klopt er "
-     "iets niet, reageer dan hier, dan kijken we er opnieuw naar.\n\nMet vriendelijke groet,\n{me}",
+     "iets niet, reageer dan op de aanvraagpagina, dan kijken we er opnieuw naar.\n\nMet vriendelijke groet,\n{me}",
      "udp"),
     ("DPIA nodig: verwijzing naar de privacy officer",
      "Beste {requester},\n\nJe aanvraag gaat over persoonsgegevens op een manier waarvoor "

@@ -77,6 +77,8 @@ def apply_status(db, row: dict, actor: User | None, new: str, moment,
     if actor and actor.is_staff and actor.id != row["requester_id"] \
             and new in ("waiting", "resolved") and not row["first_response_at"]:
         values["first_response_at"] = stamp
+    if actor is not None and actor.id == row["requester_id"] and not actor.is_staff:
+        values["requester_updated_at"] = stamp
     store.update(db, row["id"], values)
     reopened = old in ("resolved", "closed") and new == "in_progress"
     store.event(db, row["id"], actor.id if actor else None, "reopen" if reopened else "status",
@@ -265,6 +267,40 @@ def update_ticket(user: User, number: str, changes: dict) -> dict:
             apply_status(db, store.load_row_by_id(db, tid), user, clean["status"], moment)
         row = store.load_row_by_id(db, tid)
     return store.to_ticket(row, user, moment)
+
+
+BULK_MAX = 100
+
+
+def bulk_update(user: User, numbers, changes: dict, add_tag: str | None = None) -> dict:
+    """Apply the same change to several tickets, each through ``update_ticket`` (its
+    rules, history and mails, in its own transaction); ``add_tag`` adds one tag to
+    each ticket's own tags. Returns {"updated": [numbers], "failed": {number: message}};
+    one ticket that may not change does not stop the rest."""
+    if not user.is_staff:
+        raise Forbidden(_("Only Datashop staff can change several requests at once."))
+    numbers = list(dict.fromkeys(store.normalise_number(n) for n in (numbers or []) if n))
+    if not numbers:
+        raise Invalid(_("Select at least one request."), {"numbers": _("Select at least one request.")})
+    if len(numbers) > BULK_MAX:
+        raise Invalid(_("At most %(n)d requests at a time.", n=BULK_MAX))
+    new_tags = validation.tags([add_tag] if add_tag else [])
+    if not changes and not new_tags:
+        raise Invalid(_("Choose what to change."), {"action": _("Choose what to change.")})
+    updated, failed = [], {}
+    for number in numbers:
+        try:
+            these = dict(changes)
+            if new_tags:
+                row = store.load_visible(get_db(), user, number)
+                old_tags = row["tags_csv"].split(",") if row["tags_csv"] else []
+                these["tags"] = sorted({*old_tags, *new_tags})
+            update_ticket(user, number, these)
+        except (Invalid, Conflict, Forbidden, NotFound) as exc:
+            failed[number] = exc.message
+        else:
+            updated.append(number)
+    return {"updated": updated, "failed": failed}
 
 
 def change_status(user: User, number: str, status: str) -> dict:

@@ -6,6 +6,8 @@ runs in new/in progress, so waiting, resolved and closed tickets are never late.
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -152,7 +154,53 @@ def list_tickets(user: User, filters: dict | None = None, limit: int = 50, offse
     rows = db.query(f"{store.SELECT}{where} ORDER BY {SORTS[f['sort']]} LIMIT :limit OFFSET :offset",
                     {**params, "limit": limit, "offset": offset})
     items = [store.to_ticket(dict(r), user, moment) for r in rows]
+    if user.is_staff:
+        _mark_unseen(db, user, items)
     return {"items": items, "total": total, "limit": limit, "offset": offset, "filters": f}
+
+
+def _mark_unseen(db, user: User, items: list[dict]) -> None:
+    """``unseen``: the requester wrote or reopened since this staff member last looked."""
+    if not items:
+        return
+    ids = [item["id"] for item in items]
+    marks = ", ".join("?" * len(ids))
+    unseen = {r[0] for r in db.execute(
+        f"SELECT t.id FROM tickets t LEFT JOIN ticket_views v ON v.ticket_id = t.id"
+        f" AND v.user_id = ? WHERE t.id IN ({marks}) AND t.requester_updated_at IS NOT NULL"
+        " AND (v.seen_at IS NULL OR v.seen_at < t.requester_updated_at)", [user.id, *ids])}
+    for item in items:
+        item["unseen"] = item["id"] in unseen
+
+
+SEARCH_WORDS = 8
+
+
+def search_requests(user: User, text: str, limit: int = 5) -> dict:
+    """Requests matching every word of ``text`` in number, subject or description:
+    employees their own, staff everyone's (the same rule as every list). For the
+    search page, next to the knowledge base: {"items", "total"}."""
+    words = [w for w in re.findall(r"\w[\w-]*", text or "") if len(w) >= 3][:SEARCH_WORDS]
+    if not words:
+        return {"items": [], "total": 0}
+    clauses = [] if user.is_staff else ["t.requester_id = :me"]
+    params: dict = {"me": user.id, "limit": max(1, min(int(limit), 50))}
+    for i, word in enumerate(words):
+        params[f"w{i}"] = _like(word)
+        clauses.append(f"(t.number LIKE :w{i} ESCAPE '\\' OR t.subject LIKE :w{i} ESCAPE '\\'"
+                       f" OR t.description LIKE :w{i} ESCAPE '\\')")
+    where = " WHERE " + " AND ".join(clauses)
+    db = get_db()
+    total = db.execute(f"SELECT COUNT(*) FROM tickets t{where}", params).fetchone()[0]
+    rows = db.query(f"{store.SELECT}{where} ORDER BY t.updated_at DESC, t.id DESC LIMIT :limit",
+                    params)
+    return {"items": [store.to_ticket(dict(r), user) for r in rows], "total": total}
+
+
+def known_tags(limit: int = 200) -> list[str]:
+    """Tags in use, most used first (for the queue's tag filter)."""
+    return [r[0] for r in get_db().execute(
+        "SELECT tag FROM ticket_tags GROUP BY tag ORDER BY COUNT(*) DESC, tag LIMIT ?", [limit])]
 
 
 def queue_counts(user: User) -> dict:

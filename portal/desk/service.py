@@ -24,7 +24,7 @@ from .lifecycle import apply_status, check_transition, reply_state
 from .types import get_type
 
 __all__ = ["create_ticket", "get_ticket", "get_thread", "add_comment", "get_attachment",
-           "list_events", "ticket_attachments"]
+           "list_events", "ticket_attachments", "mark_seen"]
 
 
 def _next_number(db, moment) -> str:
@@ -144,6 +144,8 @@ def add_comment(user: User, number: str, body: str, internal: bool = False, uplo
             attachments.save(db, prepared, ticket_id=row["id"], comment_id=comment_id,
                              user_id=user.id, written=written)
             values = {"updated_at": stamp}
+            if user.id == row["requester_id"]:
+                values["requester_updated_at"] = stamp  # staff see a marker until they look
             if user.is_staff and not internal and user.id != row["requester_id"] \
                     and not row["first_response_at"]:
                 values["first_response_at"] = stamp
@@ -196,6 +198,17 @@ def list_events(user: User, number: str) -> list[dict]:
     return [dict(r) for r in db.query(
         "SELECT e.*, u.name AS actor_name FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id"
         " WHERE e.ticket_id = ? ORDER BY e.at, e.id", [row["id"]])]
+
+
+def mark_seen(user: User, number: str) -> None:
+    """Staff looked at the ticket: its "updated by the requester" marker goes off for them."""
+    if not user.is_staff:
+        return
+    db = get_db()
+    row = store.load_visible(db, user, number)
+    db.execute("INSERT INTO ticket_views (user_id, ticket_id, seen_at) VALUES (?, ?, ?)"
+               " ON CONFLICT(user_id, ticket_id) DO UPDATE SET seen_at = excluded.seen_at",
+               [user.id, row["id"], timeutil.iso()])
 
 
 def get_ticket_by_id(user: User, ticket_id: int) -> dict:

@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import parsing
@@ -48,11 +49,48 @@ def queue_page():
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     context = dict(result=result, filters=result["filters"], page_no=page, size=size,
                    pages=max(1, -(-result["total"] // size)), args=args, error=error)
+    context.update(staff=list_staff(), statuses=STATUSES, priorities=PRIORITIES)
     if not is_htmx():  # the live-filter fragment shows only the results
         context.update(counts=queue.queue_counts(current_user), types=request_types(),
-                       staff=list_staff(), statuses=STATUSES, priorities=PRIORITIES,
-                       status_filters=queue.STATUS_FILTERS, sorts=queue.SORTS)
+                       tags=queue.known_tags())
     return render("desk/queue.html", "desk/_queue_results.html", status=status, **context)
+
+
+def _back_to_queue():
+    """Back where the form came from (a local queue URL with its filters), else the queue."""
+    target = request.form.get("next", "")
+    if target.startswith("/behandelen") and not target.startswith("//"):
+        return redirect(target, 303)
+    return redirect(url_for("desk.queue"), 303)
+
+
+@bp.post("/behandelen/bulk")
+@staff_required
+def bulk_update():
+    form = request.form
+    changes = {key: form.get(key) for key in ("assignee", "status", "priority") if form.get(key)}
+    if changes.get("assignee") == "me":
+        changes["assignee"] = current_user.id
+    try:
+        result = lifecycle.bulk_update(current_user, form.getlist("numbers"), changes,
+                                       add_tag=form.get("add_tag"))
+    except Invalid as exc:
+        flash(exc.message, "error")
+        return _back_to_queue()
+    if result["updated"]:
+        flash(ngettext("%(num)d request updated.", "%(num)d requests updated.",
+                       len(result["updated"])), "success")
+    for number, message in result["failed"].items():
+        flash(f"{number}: {message}", "error")
+    return _back_to_queue()
+
+
+@bp.post("/aanvragen/<number>/aan-mij")
+@staff_required
+def assign_to_me(number):
+    lifecycle.update_ticket(current_user, number, {"assignee": current_user.id})
+    flash(_("%(number)s is assigned to you.", number=number), "success")
+    return _back_to_queue()
 
 
 @bp.post("/aanvragen/<number>/wijzigen")

@@ -27,6 +27,7 @@ LEFT JOIN users a ON a.id = t.assignee_id
 """
 
 UPDATABLE = {"status", "priority", "team", "assignee_id", "updated_at", "first_response_at",
+             "requester_updated_at",
              "resolved_at", "closed_at", "waiting_since", "sla_remaining", *sla.KEYS}
 
 

@@ -164,7 +164,9 @@ def ticket_context(number: str, **extra) -> dict:
 @bp.get("/aanvragen/<number>")
 @login_required
 def ticket(number):
-    return render("desk/ticket.html", **ticket_context(number))
+    context = ticket_context(number)
+    service.mark_seen(current_user._get_current_object(), number)
+    return render("desk/ticket.html", **context)
 
 
 @bp.post("/aanvragen/<number>/reactie")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import Blueprint, current_app, request
-from flask_babel import format_date
 from flask_login import current_user
 
 from .. import parsing
 from ..errors import NotFound
 from ..extensions import login_manager
 from ..htmx import render
+from ..templating import date_filter
 from . import faq, render as md, service
 
 bp = Blueprint("kb", __name__, url_prefix="/kennisbank")
@@ -35,7 +34,7 @@ def team_label(team: str | None) -> str:
 
 def date_label(value: str | None) -> str:
     try:
-        return format_date(dt.date.fromisoformat(value), "long") if value else ""
+        return date_filter(value, "long") if value else ""
     except ValueError:
         return value or ""
 

@@ -128,3 +128,14 @@ def summary(db: sqlite_utils.Database, errors: int = 10) -> dict:
         [errors]).fetchall()
     return {"counts": counts, "due": due, "oldest_pending": dict(oldest) if oldest else None,
             "recent_errors": [dict(row) for row in recent]}
+
+
+def failed_count(db: sqlite_utils.Database) -> int:
+    return db.execute("SELECT count(*) FROM outbox WHERE status = 'failed'").fetchone()[0]
+
+
+def failed_messages(db: sqlite_utils.Database, limit: int = 200) -> list[dict]:
+    """Messages given up on (refused with 5xx, or no longer relevant), newest first."""
+    return [dict(r) for r in db.execute(
+        "SELECT id, created_at, to_addr, subject, attempts, last_error FROM outbox"
+        " WHERE status = 'failed' ORDER BY id DESC LIMIT ?", [limit])]

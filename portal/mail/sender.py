@@ -74,6 +74,8 @@ def build_message(config, row: dict) -> EmailMessage:
     message["Message-ID"] = f"<outbox-{row['id']}.{created}@{mail_domain(config)}>"
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
     extra = json.loads(row["headers"] or "{}")
+    if config.get("MAIL_REPLY_TO"):  # unless the message names its own
+        extra.setdefault("Reply-To", config["MAIL_REPLY_TO"])
     if row["ticket_id"] is not None:
         thread = thread_id(config, row["ticket_id"])
         extra.setdefault("References", thread)

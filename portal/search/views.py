@@ -17,6 +17,7 @@ from flask import Blueprint, current_app, redirect, request
 from flask_login import current_user, login_required
 
 from .. import parsing
+from ..desk import queue as desk_queue
 from ..extensions import login_manager
 from ..htmx import is_htmx, render
 from ..kb import service as kb
@@ -97,10 +98,13 @@ def search_page():
     pages = 0
     if response is not None:
         pages = min(params.MAX_PAGE, -(-response.total // params.PAGE_SIZE))
+    requests = None
+    if query.q and query.page == 1 and current_user.is_authenticated:
+        requests = desk_queue.search_requests(current_user._get_current_object(), query.q)
     return render(
         "search/page.html", "search/_results.html",
         query=query, response=response, facets=_facets(counts), failed=failed, pages=pages,
-        live=is_htmx(), max_chars=params.max_query_chars(current_app.config),
+        live=is_htmx(), max_chars=params.max_query_chars(current_app.config), requests=requests,
     )
 
 
@@ -122,10 +126,12 @@ def stats_page():
 
 # --- desk: "Maybe this already helps" ---------------------------------------
 
-@bp.get("/suggesties", endpoint="suggestions")
+@bp.route("/suggesties", methods=["GET", "POST"], endpoint="suggestions")
 @login_required
 def suggestions_page():
-    args = request.args
+    # The request form POSTs what is being typed, so subject and description never land
+    # in a URL (access logs, browser history); a plain GET shows the empty form.
+    args = request.form if request.method == "POST" else request.args
     session_id = suggest.valid_session(args.get("s") or args.get("suggest_session"))
     result = suggest.suggestions(args.get("subject", ""), args.get("description", ""),
                                  session_id=session_id)

@@ -34,7 +34,10 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+    # bypass_csp: Playwright's waits evaluate strings, which the pages' CSP forbids;
+    # tests/e2e/test_csp.py checks the pages under their real policy.
+    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900},
+                                  bypass_csp=True)
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

@@ -92,7 +92,8 @@ def test_request_answer_reply_resolve_rate(live_server, browser, page, make_user
     shots(page, "03-submitted")
 
     # Staff, in their own browser session, find it with the live filter of the queue.
-    staff_context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+    staff_context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900},
+                                        bypass_csp=True)  # wait_for_function evaluates a string
     staff_context.set_default_timeout(10_000)
     desk = staff_context.new_page()
     _login(desk, base, staff.email)

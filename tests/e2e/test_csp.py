@@ -1,0 +1,33 @@
+"""The pages under their real Content-Security-Policy: htmx works, nothing is refused."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+from tests.search_docs import load_knowledge
+
+
+def test_htmx_pages_work_under_the_csp_with_no_violation(live_server, browser, make_user):
+    load_knowledge(live_server.app)
+    employee = make_user("employee")
+    context = browser.new_context(locale="nl-NL")  # no bypass_csp: the policy is enforced
+    page = context.new_page()
+    refused = []
+    page.on("console", lambda m: refused.append(m.text)
+            if "Content Security Policy" in m.text or "Refused to" in m.text else None)
+    page.goto(f"{live_server.url}/login")
+    page.fill("#email", employee.email)
+    page.fill("#password", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.goto(f"{live_server.url}/aanvraag/dashboard")
+    page.locator("#subject").press_sequentially("Nieuw dashboard voor parkeerdruk", delay=20)
+    # The suggestions arrive by htmx POST (CSRF header from hx-headers): script and XHR run.
+    expect(page.locator("#suggestions").get_by_role("link", name="Een dashboard laten maken")
+           ).to_be_visible(timeout=15_000)
+    page.goto(f"{live_server.url}/zoeken/")
+    page.locator("input[name=q]").press_sequentially("parkeer", delay=40)
+    expect(page.locator("#search-results").get_by_role("link", name="Parkeerdata opvragen")
+           ).to_be_visible()
+    context.close()
+    assert refused == []
