@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 import click
+from werkzeug.routing import IntegerConverter
 from flask_babel import gettext as _
 
 from .errors import Invalid
@@ -132,3 +133,11 @@ class IntParam(click.ParamType):
                            required=True)
         except Invalid as exc:
             self.fail(exc.message, param, ctx)
+
+
+class IdConverter(IntegerConverter):
+    """URL part ``<id:name>``: a row id from 1 to SQLite's maximum; anything else is a 404
+    (Flask's ``int`` would hand a 30-digit number to SQLite and fail)."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=SQLITE_MAX)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, lazy_gettext as _l
+from flask import current_app
+from flask_babel import (format_date, format_datetime, format_decimal, format_time, get_locale,
+                         lazy_gettext as _l)
 
 from . import timeutil
 
@@ -35,6 +37,25 @@ def date_filter(value, fmt: str = "medium") -> str:
     return format_date(day, fmt)
 
 
+def event_when(value, short: bool = False) -> str:
+    """A stored UTC time in local time and the user's language: "woensdag 3 maart 2027 15:00"."""
+    moment = timeutil.parse(value) if isinstance(value, str) else value
+    if not moment:
+        return ""
+    local = timeutil.local(moment, current_app.config["TIMEZONE"])
+    return f"{format_date(local, 'medium' if short else 'full')} {format_time(local, 'short')}"
+
+
+def event_range(event: dict) -> str:
+    """Start to end of an event in local time: "woensdag 3 maart 2027 15:00–17:00"."""
+    tz = current_app.config["TIMEZONE"]
+    start = timeutil.local(timeutil.parse(event["starts_at"]), tz)
+    end = timeutil.local(timeutil.parse(event["ends_at"]), tz)
+    if start.date() == end.date():
+        return f"{event_when(start)}–{format_time(end, 'short')}"
+    return f"{event_when(start)} – {event_when(end)}"
+
+
 def human_size(size: int) -> str:
     """1536 -> "1,5 kB", in the current language."""
     if size < 1024:
@@ -49,3 +70,5 @@ def init_app(app) -> None:
     app.jinja_env.filters["datetime"] = datetime_filter
     app.jinja_env.filters["filesize"] = human_size
     app.jinja_env.filters["date"] = date_filter
+    app.jinja_env.filters["event_when"] = event_when
+    app.jinja_env.filters["event_range"] = event_range
