@@ -45,7 +45,7 @@ def index():
     except Invalid as exc:
         result, error = {"items": [], "total": 0, "filters": {}}, exc
     response = render("events/index.html", "events/_list.html", status=400 if error else 200,
-                      result=result, filters=filters, error=error, page=page, size=size)
+                      result=result, filters=filters, error=error, page_no=page, size=size)
     return response
 
 
