@@ -65,7 +65,8 @@ def patch(event_id):
     user = api_user()
     body = json_body()
     status = body.pop("status", None)
-    if status not in (None, "published", "cancelled"):
+    if status is not None and (not isinstance(status, str)
+                               or status not in ("published", "cancelled")):
         raise Invalid(_("status can only become published or cancelled."),
                       {"status": _("Use published or cancelled.")})
     service.get_event(user, event_id)  # 404 before anything else

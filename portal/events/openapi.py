@@ -85,7 +85,7 @@ def paths(errors, max_limit: int) -> dict:
     query = [
         {"name": "type", "in": "query", "schema": enum(EVENT_TYPES)},
         {"name": "month", "in": "query", "schema": {"type": "string",
-                                                    "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"},
+                                                    "pattern": "^(20|21)[0-9]{2}-(0[1-9]|1[0-2])$"},
          "description": "YYYY-MM, local time"},
         {"name": "mode", "in": "query", "schema": enum(["online", "onsite"])},
         {"name": "has_seats", "in": "query", "schema": {"type": "boolean"}},

@@ -32,7 +32,7 @@ __all__ = ["list_events", "get_event", "create_event", "update_event", "publish_
 
 FILTER_KEYS = ("type", "month", "mode", "has_seats", "when", "status", "q")
 MAX_LIMIT = 200
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^(20\d\d|21\d\d)-(0[1-9]|1[0-2])$")
 TIME_OR_PLACE = ("starts_at", "ends_at", "location", "online_url")
 
 
@@ -55,7 +55,7 @@ def clean_filters(filters: dict) -> dict:
     """Check list filters; unknown values are a 400, never a silent 'all'."""
     out: dict = {}
     kind = filters.get("type") or None
-    if kind and kind not in EVENT_TYPES:
+    if kind and (not isinstance(kind, str) or kind not in EVENT_TYPES):
         raise Invalid(_("Unknown event type."), {"type": _("Unknown event type.")})
     out["type"] = kind
     month = filters.get("month") or None
@@ -63,16 +63,17 @@ def clean_filters(filters: dict) -> dict:
         raise Invalid(_("Give the month as YYYY-MM."), {"month": _("Give the month as YYYY-MM.")})
     out["month"] = month
     mode = filters.get("mode") or None
-    if mode and mode not in ("online", "onsite"):
+    if mode and (not isinstance(mode, str) or mode not in ("online", "onsite")):
         raise Invalid(_("mode is online or onsite."), {"mode": _("Choose online or on site.")})
     out["mode"] = mode
     out["has_seats"] = _flag(filters.get("has_seats"))
     when = filters.get("when") or "upcoming"
-    if when not in ("upcoming", "past", "all"):
+    if not isinstance(when, str) or when not in ("upcoming", "past", "all"):
         raise Invalid(_("when is upcoming, past or all."), {"when": _("Unknown value.")})
     out["when"] = when
     status = filters.get("status") or None
-    if status and status not in ("draft", "published", "cancelled"):
+    if status and (not isinstance(status, str)
+                   or status not in ("draft", "published", "cancelled")):
         raise Invalid(_("Unknown status."), {"status": _("Unknown status.")})
     out["status"] = status
     out["q"] = parsing.text(filters.get("q"), "q", required=False, max_length=200,

@@ -92,7 +92,7 @@ def event_fields(data: dict, current: dict | None = None, *, local_naive: bool =
                                     max_length=TITLE_MAX, multiline=False)
     if given("type"):
         kind = data.get("type")
-        if kind not in EVENT_TYPES:
+        if not isinstance(kind, str) or kind not in EVENT_TYPES:
             errors["type"] = _("Choose one of: %(types)s.", types=", ".join(EVENT_TYPES))
         out["type"] = kind
     if given("description"):
