@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from portal import timeutil
-from portal.db import get_db
+from tests.desk_support import acting, count  # noqa: F401  (re-exported for the events tests)
 
 # A Monday morning; events in the tests start a few weeks later.
 NOW = datetime(2027, 1, 11, 9, 0, tzinfo=timezone.utc)
@@ -37,12 +36,6 @@ def event_data(**overrides) -> dict:
     return data
 
 
-@contextlib.contextmanager
-def acting(app):
-    with app.test_request_context():
-        yield get_db()
-
-
 def published(app, staff, **overrides) -> dict:
     from portal.events import service
 
@@ -61,8 +54,3 @@ def outbox(app, to: str | None = None) -> list[dict]:
         rows = db.query("SELECT * FROM outbox" + (" WHERE to_addr = ?" if to else "")
                         + " ORDER BY id", [to] if to else [])
         return [dict(r) for r in rows]
-
-
-def count(app, table: str, where: str = "1 = 1", params=()) -> int:
-    with acting(app) as db:
-        return db.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}", list(params)).fetchone()[0]

@@ -17,13 +17,14 @@ CANCEL to everyone signed up. Both in the transaction of the change.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 from flask_babel import gettext as _
 
 from .. import parsing, timeutil
 from ..accounts.service import User
 from ..db import get_db, transaction
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid
 from . import notify, store, validation
 from .labels import EVENT_TYPES
 
@@ -39,6 +40,17 @@ TIME_OR_PLACE = ("starts_at", "ends_at", "location", "online_url")
 def _require_manager(user: User) -> None:
     if not store.can_manage(user):
         raise Forbidden(_("Only Datashop staff can create and change events."))
+
+
+@contextmanager
+def _managed(user: User, event_id: int):
+    """A staff change of an event: NotFound for events the user may not see, then Forbidden
+    for non-staff; yields (db, the row read inside the write transaction)."""
+    db = get_db()
+    store.load_visible(db, user, event_id)
+    _require_manager(user)
+    with transaction(db):
+        yield db, store.load_row(db, event_id)
 
 
 def _flag(value) -> bool | None:
@@ -188,11 +200,7 @@ def create_event(user: User, data: dict, *, local_naive: bool = False) -> dict:
 def update_event(user: User, event_id: int, data: dict, *, local_naive: bool = False) -> dict:
     """Change fields of an event. A change of time or place on a published event sends
     everyone signed up the news (confirmed seats with the updated invitation)."""
-    db = get_db()
-    store.load_visible(db, user, event_id)
-    _require_manager(user)
-    with transaction(db):
-        row = store.load_row(db, event_id)
+    with _managed(user, event_id) as (db, row):
         if row["status"] == "cancelled":
             raise Conflict(_("This event is cancelled and can no longer be changed."))
         clean = validation.event_fields(data, dict(row), local_naive=local_naive)
@@ -239,11 +247,7 @@ def _announce_change(db, event_id: int, reset_reminder: bool) -> None:
 
 def publish_event(user: User, event_id: int) -> dict:
     """draft -> published: the event appears in the agenda and sign-ups open."""
-    db = get_db()
-    store.load_visible(db, user, event_id)
-    _require_manager(user)
-    with transaction(db):
-        row = store.load_row(db, event_id)
+    with _managed(user, event_id) as (db, row):
         if row["status"] != "draft":
             raise Conflict(_("Only a draft can be published."))
         if timeutil.parse(row["starts_at"]) <= timeutil.now():
@@ -256,11 +260,7 @@ def publish_event(user: User, event_id: int) -> dict:
 
 def cancel_event(user: User, event_id: int) -> dict:
     """Cancel an event: everyone signed up is told, confirmed seats get a CANCEL invitation."""
-    db = get_db()
-    store.load_visible(db, user, event_id)
-    _require_manager(user)
-    with transaction(db):
-        row = store.load_row(db, event_id)
+    with _managed(user, event_id) as (db, row):
         if row["status"] == "cancelled":
             raise Conflict(_("This event is already cancelled."))
         stamp = timeutil.iso()
@@ -291,12 +291,3 @@ def my_registrations(user: User, when: str = "upcoming") -> list[dict]:
     moment = timeutil.now()
     return [store.to_event(db, row, user, moment) for row in rows]
 
-
-def event_for(user: User, event_id: int):
-    """The visible event row, for sibling modules (NotFound otherwise)."""
-    return store.load_visible(get_db(), user, event_id)
-
-
-def require_found(condition, message: str | None = None) -> None:
-    if not condition:
-        raise NotFound(message or _("This event does not exist, or you may not see it."))

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from .. import timeutil
 from ..accounts.service import list_users
 from ..errors import Invalid
-from ..htmx import render
+from ..htmx import is_htmx, render
 from . import attendance, service
 from .validation import FIELDS
 from .views import bp
@@ -99,14 +99,19 @@ def cancel_event(event_id):
     return redirect(url_for("events.detail", event_id=event_id), 303)
 
 
+def _attendees_page(event_id: int, fragment: str | None = None, status: int = 200, **extra):
+    user = current_user._get_current_object()
+    context = {"errors": {}, "walk_in": {}, **extra}
+    return render("events/attendees.html", fragment, status=status,
+                  event=service.get_event(user, event_id),
+                  people=attendance.attendees(user, event_id),
+                  figures=attendance.event_figures(user, event_id), **context)
+
+
 @bp.get("/agenda/<id:event_id>/deelnemers")
 @login_required
 def attendees(event_id):
-    user = current_user._get_current_object()
-    return render("events/attendees.html", "events/_attendee_list.html",
-                  event=service.get_event(user, event_id),
-                  people=attendance.attendees(user, event_id),
-                  figures=attendance.event_figures(user, event_id), errors={}, walk_in={})
+    return _attendees_page(event_id, "events/_attendee_list.html")
 
 
 @bp.post("/agenda/<id:event_id>/deelnemers/<id:registration_id>/aanwezig")
@@ -115,10 +120,10 @@ def toggle_present(event_id, registration_id):
     user = current_user._get_current_object()
     person = attendance.set_attended(user, event_id, registration_id,
                                      request.form.get("present") == "1")
-    return render("events/attendees.html", "events/_attendee_row.html", person=person,
-                  event=service.get_event(user, event_id),
-                  people=attendance.attendees(user, event_id),
-                  figures=attendance.event_figures(user, event_id), errors={}, walk_in={})
+    if not is_htmx():  # a plain form: back to the list (post/redirect/get)
+        return redirect(url_for("events.attendees", event_id=event_id) + f"#reg-{person['id']}",
+                        303)
+    return _attendees_page(event_id, "events/_attendee_row.html", person=person)
 
 
 @bp.post("/agenda/<id:event_id>/deelnemers/inloop")
@@ -129,10 +134,8 @@ def walk_in(event_id):
     try:
         attendance.add_walk_in(user, event_id, values["name"], values["email"] or None)
     except Invalid as exc:
-        return render("events/attendees.html", status=400, event=service.get_event(user, event_id),
-                      people=attendance.attendees(user, event_id),
-                      figures=attendance.event_figures(user, event_id), errors=exc.fields,
-                      walk_in=values, walk_in_message=exc.message)
+        return _attendees_page(event_id, status=400, errors=exc.fields, walk_in=values,
+                               walk_in_message=exc.message)
     flash(_("Walk-in added and marked present."), "success")
     return redirect(url_for("events.attendees", event_id=event_id), 303)
 

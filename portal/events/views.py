@@ -117,13 +117,17 @@ def feedback(event_id):
     return redirect(url_for("events.detail", event_id=event_id), 303)
 
 
-@bp.get("/mijn-aanmeldingen")
-@login_required
-def mine():
+def _mine_page(feed_url: str | None = None):
     user = current_user._get_current_object()
     return render("events/mine.html", upcoming=service.my_registrations(user, "upcoming"),
                   past=service.my_registrations(user, "past"), feed=feed.feed_info(user),
-                  feed_url=None)
+                  feed_url=feed_url)
+
+
+@bp.get("/mijn-aanmeldingen")
+@login_required
+def mine():
+    return _mine_page()
 
 
 @bp.post("/mijn-aanmeldingen/<id:registration_id>/annuleren")
@@ -137,12 +141,9 @@ def cancel_registration(registration_id):
 @bp.post("/mijn-aanmeldingen/agenda-link")
 @login_required
 def create_feed():
-    user = current_user._get_current_object()
-    token = feed.create_feed(user)
-    url = url_for("events.feed_ics", token=token, _external=True)
-    return render("events/mine.html", upcoming=service.my_registrations(user, "upcoming"),
-                  past=service.my_registrations(user, "past"), feed=feed.feed_info(user),
-                  feed_url=url)
+    token = feed.create_feed(current_user)
+    # Shown once, on this response only (only its hash is stored).
+    return _mine_page(url_for("events.feed_ics", token=token, _external=True))
 
 
 @bp.post("/mijn-aanmeldingen/agenda-link/intrekken")
