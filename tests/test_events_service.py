@@ -237,3 +237,13 @@ def test_cancelling_an_event_tells_everyone_and_closes_sign_ups(app, people, clo
         call(app, registration.sign_up, people["employees"][2], event["id"])
     with pytest.raises(Conflict):
         call(app, service.cancel_event, people["staff"], event["id"])
+
+
+def test_portal_events_remind_from_cron(app, people, clock):
+    event = published(app, people["staff"])
+    call(app, registration.sign_up, people["employees"][0], event["id"])
+    clock.set(clock_at("2027-02-02T18:00:00+01:00"))
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["events", "remind"])
+    assert first.exit_code == 0 and "Reminders queued: 1" in first.output
+    assert "Reminders queued: 0" in runner.invoke(args=["events", "remind"]).output

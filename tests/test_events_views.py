@@ -127,3 +127,19 @@ def test_figures_page_for_staff(app, client, make_user, login_as, clock):
     login_as(staff)
     assert client.get("/agenda/cijfers").status_code == 200
     assert client.get("/agenda/cijfers?from=gisteren").status_code == 400
+
+
+def test_the_calendar_link_is_shown_once_and_works(app, client, make_user, login_as, clock):
+    employee = make_user("employee")
+    login_as(employee)
+    token = csrf(client, "/mijn-aanmeldingen")
+    html = client.post("/mijn-aanmeldingen/agenda-link", data={"csrf_token": token}).get_data(
+        as_text=True)
+    import re
+
+    url = re.search(r'value="(http[^"]+\.ics)"', html).group(1)
+    assert url.startswith(app.config["BASE_URL"])
+    assert client.get(url.replace(app.config["BASE_URL"], "")).status_code == 200
+    assert url not in client.get("/mijn-aanmeldingen").get_data(as_text=True)
+    client.post("/mijn-aanmeldingen/agenda-link/intrekken", data={"csrf_token": token})
+    assert client.get(url.replace(app.config["BASE_URL"], "")).status_code == 404

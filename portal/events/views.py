@@ -15,6 +15,7 @@ from .. import parsing
 from ..errors import Conflict, Invalid
 from ..htmx import is_htmx, render
 from ..kb.render import render_markdown
+from ..mail.render import absolute_url
 from . import attendance, feed, registration, service
 from .labels import ATTENDANCE_MODES, EVENT_STATUSES, EVENT_TYPES, REGISTRATION_STATUSES
 
@@ -143,7 +144,7 @@ def cancel_registration(registration_id):
 def create_feed():
     token = feed.create_feed(current_user)
     # Shown once, on this response only (only its hash is stored).
-    return _mine_page(url_for("events.feed_ics", token=token, _external=True))
+    return _mine_page(absolute_url("events.feed_ics", token=token))  # on BASE_URL
 
 
 @bp.post("/mijn-aanmeldingen/agenda-link/intrekken")
