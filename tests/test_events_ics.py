@@ -106,3 +106,21 @@ def test_the_feed_lists_confirmed_events_only_and_can_be_revoked(app, make_user,
         feed.revoke_feed(employee)
     assert client.get(f"/agenda/feed/{token}.ics").status_code == 404
     assert client.get("/agenda/feed/dsc_guess.ics").status_code == 404
+
+
+def test_the_outbox_refuses_attachments_it_cannot_send(app):
+    import pytest
+
+    from portal.errors import Invalid
+    from portal.mail.outbox import enqueue
+
+    with app.app_context():
+        from portal.db import get_db
+
+        for bad in ({"filename": "x.exe", "content_type": "application/octet-stream",
+                     "content": "MZ"},
+                    {"filename": "", "content_type": "text/calendar", "content": "BEGIN"},
+                    {"filename": "a.ics", "content_type": "text/calendar", "content": b"raw"}):
+            with pytest.raises(Invalid):
+                enqueue(get_db(), to="a@denhaag.example", subject="s", text="t",
+                        attachments=[bad])

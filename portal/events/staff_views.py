@@ -43,6 +43,9 @@ def _form(event=None, values=None, errors=None, message=None, status=200):
             "organiser_id": str(event["organiser"]["id"]) if event["organiser"] else "",
             "tags": ", ".join(event["tags"])}
     organisers = [(str(u.id), u.name) for u in list_users(roles=("staff", "admin"))]
+    current = event and event["organiser"]
+    if current and str(current["id"]) not in dict(organisers):  # e.g. a teacher
+        organisers.append((str(current["id"]), current["name"]))
     return render("events/form.html", status=status, event=event, values=values,
                   errors=errors or {}, message=message, organisers=organisers)
 
@@ -75,8 +78,9 @@ def edit_event(event_id):
     if request.method == "GET":
         return _form(event)
     values = _form_values()
+    changes = {k: v for k, v in values.items() if k != "organiser_id" or v}  # blank: unchanged
     try:
-        service.update_event(current_user, event_id, values, local_naive=True)
+        service.update_event(current_user, event_id, changes, local_naive=True)
     except Invalid as exc:
         return _form(event, values=values, errors=exc.fields, message=exc.message, status=400)
     flash(_("The event is saved. Everyone signed up hears about a new time or place."), "success")
