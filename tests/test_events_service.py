@@ -247,3 +247,22 @@ def test_portal_events_remind_from_cron(app, people, clock):
     first = runner.invoke(args=["events", "remind"])
     assert first.exit_code == 0 and "Reminders queued: 1" in first.output
     assert "Reminders queued: 0" in runner.invoke(args=["events", "remind"]).output
+
+
+def test_attended_module_sessions_for_the_learning_track(app, people, clock):
+    session = published(app, people["staff"], type="module_session",
+                        title="Lesbijeenkomst: Datakwaliteit", module="dgw-03-datakwaliteit")
+    meetup = published(app, people["staff"])
+    learner, absent = people["employees"][:2]
+    regs = {}
+    for event in (session, meetup):
+        for user in (learner, absent):
+            regs[(event["id"], user.id)] = call(app, registration.sign_up, user,
+                                                event["id"])["registration"]
+    for event in (session, meetup):
+        call(app, attendance.set_attended, people["staff"], event["id"],
+             regs[(event["id"], learner.id)]["id"], True)
+    done = call(app, attendance.attended_sessions, learner)
+    assert [s["module"] for s in done] == ["dgw-03-datakwaliteit"]
+    assert call(app, attendance.attended_sessions, learner, "dgw-01-introductie") == []
+    assert call(app, attendance.attended_sessions, absent) == []

@@ -20,7 +20,7 @@ from . import store
 from .registration import new_uid, next_queue_no
 
 __all__ = ["attendees", "set_attended", "add_walk_in", "give_feedback", "event_figures",
-           "period_figures", "attendees_csv"]
+           "period_figures", "attendees_csv", "attended_sessions"]
 
 COMMENT_MAX = 2000
 NAME_MAX = 120
@@ -142,6 +142,19 @@ def give_feedback(user: User, event_id: int, score, comment: str | None = None) 
                    " feedback_at = ?, updated_at = ? WHERE id = ?",
                    [score, comment, timeutil.iso(), timeutil.iso(), reg["id"]])
         return store.to_registration(db, store.registration_row(db, event_id, user.id))
+
+
+def attended_sessions(user: User, module: str | None = None) -> list[dict]:
+    """The user's own attended module sessions (for the learning track: attending a session
+    can complete a module), newest first; ``module`` narrows to one module."""
+    db = get_db()
+    rows = db.execute(
+        "SELECT e.id, e.title, e.module, e.starts_at, e.ends_at, r.checked_in_at FROM events e"
+        " JOIN registrations r ON r.event_id = e.id WHERE r.user_id = ? AND r.attended = 1"
+        " AND e.type = 'module_session' AND e.status = 'published' AND e.module IS NOT NULL"
+        + (" AND e.module = ?" if module else "") + " ORDER BY e.starts_at DESC",
+        [user.id, module] if module else [user.id]).fetchall()
+    return [dict(row) for row in rows]
 
 
 FIGURES_SQL = (
