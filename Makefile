@@ -43,7 +43,8 @@ run: setup
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops); mail goes to instance/mail/*.eml"
 	@export PORTAL_BASE_URL=http://$(HOST):$(PORT); \
 	$(BIN)/portal outbox send --loop --interval 5 >/dev/null & sender=$$!; \
-	trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/portal events remind --loop --interval 60 >/dev/null & reminder=$$!; \
+	trap 'kill $$sender $$reminder 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/portal run --host $(HOST) --port $(PORT)
 
 test: install

@@ -105,6 +105,10 @@ DEFAULTS: dict = {
     "OUTBOX_GIVE_UP_HOURS": 72,
     "OUTBOX_RETRY_BASE_SECONDS": 60,  # backoff: 1, 2, 4, 8 ... minutes between attempts
     "OUTBOX_RETRY_MAX_SECONDS": 1800,  # longest wait: mail resumes within 30 min of an outage
+    # Events (meetups, office hours, workshops, module sessions)
+    "EVENTS_REMINDER_HOURS": 24,  # reminder mail this long before the start (`portal events remind`)
+    "EVENTS_ICS_ALARM_MINUTES": 30,  # VALARM in the calendar invitation
+    "EVENTS_PAGE_SIZE": 30,
     # Knowledge base
     "KB_PUBLIC": True,  # knowledge pages readable without logging in
     # Known document types, in tab order: (label, plural). Unknown types are allowed

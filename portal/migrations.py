@@ -350,6 +350,84 @@ def _0008_sessions_and_outbox(db: sqlite_utils.Database) -> None:
     )
 
 
+def _0010_outbox_attachments(db: sqlite_utils.Database) -> None:
+    _script(db,
+        """
+        -- Text attachments of a mail (an .ics invitation), JSON: [{filename, content_type,
+        -- params, content}]; stored with the message so a retry sends the same bytes.
+        ALTER TABLE outbox ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+        """
+    )
+
+
+def _0011_events(db: sqlite_utils.Database) -> None:
+    _script(db,
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            type TEXT NOT NULL CHECK (type IN ('meetup', 'spreekuur', 'workshop', 'module_session')),
+            description TEXT NOT NULL DEFAULT '',
+            starts_at TEXT NOT NULL,            -- UTC ISO
+            ends_at TEXT NOT NULL CHECK (ends_at > starts_at),
+            location TEXT,
+            online_url TEXT,
+            capacity INTEGER NOT NULL CHECK (capacity > 0),
+            signup_deadline TEXT,               -- UTC ISO; sign-ups close after it
+            organiser_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            module TEXT,                        -- a course module of the learning track, or NULL
+            status TEXT NOT NULL DEFAULT 'draft'
+                CHECK (status IN ('draft', 'published', 'cancelled')),
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            published_at TEXT,
+            cancelled_at TEXT
+        );
+        CREATE INDEX idx_events_status_start ON events(status, starts_at);
+        CREATE TABLE event_tags (
+            event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (event_id, tag)
+        );
+        -- One row per person and event, kept when cancelled (the calendar UID stays the same).
+        -- queue_no orders sign-ups: the waiting list is promoted by it.
+        CREATE TABLE registrations (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+            guest_name TEXT,                    -- a walk-in without an account
+            status TEXT NOT NULL
+                CHECK (status IN ('confirmed', 'waitlisted', 'cancelled', 'walk_in')),
+            queue_no INTEGER NOT NULL,
+            uid TEXT NOT NULL UNIQUE,           -- iCalendar UID of this registration
+            sequence INTEGER NOT NULL DEFAULT 0,  -- iCalendar SEQUENCE, raised on every change
+            attended INTEGER NOT NULL DEFAULT 0,
+            checked_in_at TEXT,
+            reminded_at TEXT,
+            feedback_score INTEGER CHECK (feedback_score BETWEEN 1 AND 5),
+            feedback_comment TEXT,
+            feedback_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            confirmed_at TEXT,
+            cancelled_at TEXT,
+            UNIQUE (event_id, user_id),
+            UNIQUE (event_id, queue_no),
+            CHECK (user_id IS NOT NULL OR guest_name IS NOT NULL)
+        );
+        CREATE INDEX idx_registrations_user ON registrations(user_id, status);
+        CREATE INDEX idx_registrations_event ON registrations(event_id, status, queue_no);
+        -- The personal calendar feed: a secret URL per user (only its hash is stored).
+        CREATE TABLE calendar_feeds (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 MIGRATIONS = [
     ("0001_accounts", _0001_accounts),
     ("0002_desk", _0002_desk),
@@ -359,6 +437,8 @@ MIGRATIONS = [
     ("0006_search_ui", _0006_search_ui),
     ("0007_desk_queue_created_index", _0007_desk_queue_created_index),
     ("0008_sessions_and_outbox", _0008_sessions_and_outbox),
+    ("0010_outbox_attachments", _0010_outbox_attachments),
+    ("0011_events", _0011_events),
 ]
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask_babel import get_locale, get_timezone, lazy_gettext as _l
+from flask import current_app
 
 from . import timeutil
 
@@ -60,6 +61,29 @@ def date_filter(value, fmt: str = "medium") -> str:
     return babel_dates.format_date(day, fmt, locale=format_locale())
 
 
+def event_when(value, short: bool = False) -> str:
+    """A stored UTC time in local time and the user's language: "woensdag 3 maart 2027 15:00"."""
+    moment = timeutil.parse(value) if isinstance(value, str) else value
+    if not moment:
+        return ""
+    local = timeutil.local(moment, current_app.config["TIMEZONE"])
+    return f"{babel_dates.format_date(local, 'medium' if short else 'full', locale=format_locale())} {_time(local)}"
+
+
+def _time(local) -> str:
+    return babel_dates.format_time(local, "short", tzinfo=local.tzinfo, locale=format_locale())
+
+
+def event_range(event: dict) -> str:
+    """Start to end of an event in local time: "woensdag 3 maart 2027 15:00–17:00"."""
+    tz = current_app.config["TIMEZONE"]
+    start = timeutil.local(timeutil.parse(event["starts_at"]), tz)
+    end = timeutil.local(timeutil.parse(event["ends_at"]), tz)
+    if start.date() == end.date():
+        return f"{event_when(start)}–{_time(end)}"
+    return f"{event_when(start)} – {event_when(end)}"
+
+
 def human_size(size: int) -> str:
     """1536 -> "1,5 kB", in the current language."""
     if size < 1024:
@@ -75,3 +99,5 @@ def init_app(app) -> None:
     app.jinja_env.filters["filesize"] = human_size
     app.jinja_env.filters["date"] = date_filter
     app.jinja_env.filters["number"] = number_filter
+    app.jinja_env.filters["event_when"] = event_when
+    app.jinja_env.filters["event_range"] = event_range

@@ -1,4 +1,5 @@
-"""Demo accounts: one employee (and a colleague), one staff member per team, one admin."""
+"""Demo accounts: two employees with requests, eight colleagues who come to the agenda's
+events, one staff member per team, one admin."""
 
 from __future__ import annotations
 
@@ -10,6 +11,15 @@ DEMO_USERS = [
     # email, name, role, teams, department
     ("sanne.devries@denhaag.example", "Sanne de Vries", "employee", [], "szw"),
     ("pieter.smit@denhaag.example", "Pieter Smit", "employee", [], "dsb"),
+    # Colleagues who sign up for meetups and sessions (the agenda's demo data).
+    ("noor.hendriks@denhaag.example", "Noor Hendriks", "employee", [], "ocw"),
+    ("daan.vermeulen@denhaag.example", "Daan Vermeulen", "employee", [], "dso"),
+    ("ilse.kok@denhaag.example", "Ilse Kok", "employee", [], "bsd"),
+    ("youssef.haddou@denhaag.example", "Youssef Haddou", "employee", [], "vh"),
+    ("emma.degraaf@denhaag.example", "Emma de Graaf", "employee", [], "dpz"),
+    ("bram.willems@denhaag.example", "Bram Willems", "employee", [], "bdv"),
+    ("priya.ramdin@denhaag.example", "Priya Ramdin", "employee", [], "ibd"),
+    ("thijs.vandijk@denhaag.example", "Thijs van Dijk", "employee", [], "szw"),
     ("joost.bakker@denhaag.example", "Joost Bakker", "staff", ["bi"], None),
     ("fatima.elamrani@denhaag.example", "Fatima El Amrani", "staff", ["analytics-ai"], None),
     ("mark.jansen@denhaag.example", "Mark Jansen", "staff", ["udp"], None),

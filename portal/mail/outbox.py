@@ -57,15 +57,33 @@ def clean_headers(headers: dict | None) -> dict[str, str]:
     return out
 
 
+def clean_attachments(attachments) -> list[dict]:
+    """Text attachments (an .ics invitation): filename, content type, optional parameters."""
+    out = []
+    for item in attachments or ():
+        maintype, _slash, subtype = str(item.get("content_type", "")).partition("/")
+        filename = one_line(item.get("filename", ""))
+        if maintype != "text" or not subtype or not filename or "/" in filename \
+                or not isinstance(item.get("content"), str):
+            raise Invalid(_("A mail attachment needs a file name, a text/* type and text content."))
+        out.append({"filename": filename, "content_type": f"text/{subtype}",
+                    "params": {str(k): one_line(v) for k, v in (item.get("params") or {}).items()},
+                    "content": item["content"]})
+    return out
+
+
 def enqueue(db: sqlite_utils.Database, *, to: str, subject: str, text: str,
             html: str | None = None, ticket_id: int | None = None,
-            headers: dict | None = None, expires_at: str | None = None) -> int:
+            headers: dict | None = None, attachments=(), expires_at: str | None = None) -> int:
     """Insert one pending message and return its id.
 
     Only an INSERT: call it inside the transaction of the change the mail is
     about. ``to`` must be a single address; line breaks in the subject and in
-    extra header values are replaced by spaces. ``expires_at`` (ISO): after this
-    moment a temporary failure is no longer retried (default OUTBOX_GIVE_UP_HOURS).
+    extra header values are replaced by spaces. ``attachments``: text files as
+    dicts (filename, content_type ``text/...``, params, content), e.g. an
+    .ics invitation with ``params={"method": "REQUEST"}``.
+    ``expires_at`` (ISO): after this moment a temporary failure is no longer retried
+    (default OUTBOX_GIVE_UP_HOURS).
     """
     address = clean_address(to)
     subject = one_line(subject)[:MAX_SUBJECT_CHARS]
@@ -76,10 +94,11 @@ def enqueue(db: sqlite_utils.Database, *, to: str, subject: str, text: str,
     stamp = timeutil.iso()
     cursor = db.execute(
         "INSERT INTO outbox (created_at, to_addr, subject, body_text, body_html, headers,"
-        " ticket_id, status, attempts, next_attempt_at, expires_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+        " ticket_id, status, attempts, next_attempt_at, attachments, expires_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
         [stamp, address, subject, text, html or None,
-         json.dumps(clean_headers(headers), ensure_ascii=False), ticket_id, stamp, expires_at],
+         json.dumps(clean_headers(headers), ensure_ascii=False), ticket_id, stamp,
+         json.dumps(clean_attachments(attachments), ensure_ascii=False), expires_at],
     )
     return cursor.lastrowid
 

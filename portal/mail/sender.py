@@ -85,6 +85,9 @@ def build_message(config, row: dict) -> EmailMessage:
     message.set_content(row["body_text"])
     if row["body_html"]:
         message.add_alternative(row["body_html"], subtype="html")
+    for item in json.loads(row.get("attachments") or "[]"):
+        message.add_attachment(item["content"], subtype=item["content_type"].partition("/")[2],
+                               filename=item["filename"], params=item.get("params") or {})
     return message
 
 

@@ -54,7 +54,7 @@ DUPLICATE_IDS = """() => {
 @pytest.fixture
 def demo(app):
     """Demo accounts and tickets, a few real knowledge documents and a (fake-embedding) index."""
-    from portal.demo import tickets, users
+    from portal.demo import events, tickets, users
     from portal.kb import service as kb
     from portal.search import service as search
 
@@ -67,6 +67,7 @@ def demo(app):
     with app.test_request_context():
         accounts = users.ensure_users()
         tickets.load_tickets(accounts)
+        events.load_events(accounts)
         kb.sync_folders()
         search.rebuild_index()
     return accounts
@@ -96,6 +97,15 @@ def _unrated_number(app, requester_id) -> str:
             "SELECT number FROM tickets t WHERE requester_id = ? AND status = 'resolved'"
             " AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.ticket_id = t.id) ORDER BY id LIMIT 1",
             [requester_id]))["number"]
+
+
+def _event_id(app, where: str, params=()) -> int:
+    """A demo event, e.g. the full one with Sanne on its waiting list."""
+    from portal.db import get_db
+
+    with app.app_context():
+        return get_db().execute(f"SELECT e.id FROM events e WHERE {where} ORDER BY e.starts_at"
+                                " LIMIT 1", list(params)).fetchone()[0]
 
 
 def _fill_request(page):
@@ -240,6 +250,22 @@ def test_main_pages_have_no_wcag_violations(live_server, browser, demo):
     audit.visit(page, f"/aanvragen/{_unrated_number(app, employee.id)}", "resolved ticket with rating form")
     assert page.locator('form[action$="/beoordeling"]').count() == 1
     audit.visit(page, "/account", "account")
+    audit.visit(page, "/agenda", "agenda")
+    page.select_option("#f-type", "spreekuur")
+    page.wait_for_url("**type=spreekuur**")
+    audit.check(page, "agenda, filtered (htmx)")
+    full = _event_id(app, "e.title = 'Workshop Python voor beleidsmedewerkers'"
+                          " AND e.starts_at > datetime('now')")
+    audit.visit(page, f"/agenda/{full}", "event on whose waiting list I am")
+    unrated = _event_id(app, "EXISTS (SELECT 1 FROM registrations r WHERE r.event_id = e.id"
+                             " AND r.user_id = ? AND r.attended = 1 AND r.feedback_score IS NULL)"
+                             " AND e.ends_at < datetime('now')", [employee.id])
+    audit.visit(page, f"/agenda/{unrated}", "past event with feedback form")
+    assert page.locator('form[action$="/feedback"]').count() == 1
+    audit.visit(page, "/mijn-aanmeldingen", "my registrations")
+    with page.expect_navigation():
+        page.locator('form[action$="/agenda-link"] button').click()
+    audit.check(page, "my registrations with a new calendar link")
     audit.visit(page, "/kennisbank/", "knowledge base")
     page.locator(".tabs a[href$='type=faq']").click()
     page.wait_for_url("**type=faq")
@@ -287,9 +313,20 @@ def test_main_pages_have_no_wcag_violations(live_server, browser, demo):
     audit.check(page, "ticket (staff) with an empty reply")
     audit.visit(page, "/behandelen/standaardantwoorden", "canned replies")
     audit.visit(page, "/zoeken/statistieken", "search statistics")
+    meetup = _event_id(app, "e.type = 'meetup' AND e.ends_at < datetime('now')"
+                            " ORDER BY e.starts_at DESC --")
+    audit.visit(page, f"/agenda/{meetup}", "past event (staff)")
+    audit.visit(page, f"/agenda/{meetup}/deelnemers", "attendees and check-in")
+    audit.visit(page, "/agenda/nieuw", "new event form")
+    with page.expect_navigation():
+        page.locator("main form.narrow button[type=submit]").click()
+    audit.check(page, "new event form with errors")
+    audit.visit(page, f"/agenda/{full}/bewerken", "edit event form")
+    audit.visit(page, "/agenda/cijfers", "agenda figures")
     audit.reflow(page)
     page.set_viewport_size(PHONE)
     audit.visit(page, "/behandelen", "staff queue (390 px)")
+    audit.visit(page, f"/agenda/{meetup}/deelnemers", "check-in (390 px)")
     context.close()
 
     assert not audit.found and not audit.sideways, (
