@@ -68,5 +68,7 @@ def send(db, kind: str, event: dict, registration, position: int | None = None) 
     if invitation:
         attachments.append(ics.attachment(event, dict(registration), person,
                                           cancelled=invitation == "cancel"))
+    # A mail about an event is worthless once it is over: stop retrying it then.
     enqueue(db, to=person["email"], subject=subject, text=text, html=html,
-            headers={"X-Datashop-Event": str(event["id"])}, attachments=attachments)
+            headers={"X-Datashop-Event": str(event["id"])}, attachments=attachments,
+            expires_at=event["ends_at"])
