@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from .. import timeutil
 from ..accounts.service import User
 from ..db import get_db, transaction
-from ..errors import Conflict, Forbidden, NotFound
+from ..errors import Forbidden, NotFound
 from . import attachments, notify, sla, store, validation
 from .lifecycle import apply_status, check_transition, reply_state
 from .types import get_type

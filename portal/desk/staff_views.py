@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from .. import parsing
+from ..accounts.access import staff_required
 from ..accounts.service import list_staff
 from ..errors import Invalid
 from ..htmx import is_htmx, render
@@ -17,17 +16,6 @@ from . import canned, lifecycle, queue
 from .labels import PRIORITIES, STATUSES
 from .types import request_types
 from .views import bp, ticket_context
-
-
-def staff_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.is_staff:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 def _page() -> int:
