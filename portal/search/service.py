@@ -13,6 +13,7 @@ mode "keyword" and a translated notice.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -27,6 +28,7 @@ from ..db import get_db
 from ..kb import service as kb
 from . import embedder, fts, fusion, indexer, snippets, store, text
 
+log = logging.getLogger(__name__)
 KEYWORD_CHUNKS = 1000  # keyword passages considered per query
 DENSE_CHUNKS = 100  # nearest passages considered per query (x4 with a type filter)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -67,10 +69,16 @@ def clean_query(query) -> str:
 def _nearest(config, query: str, k: int):
     """Nearest chunks [(chunk_id, similarity)], or None when meaning search is unavailable.
     Touches no database, so it can run beside the keyword query."""
-    try:
-        model = embedder.get_embedder(config)
-    except embedder.EmbedderUnavailable:
-        return None
+    if config.get("SEARCH_MODEL_LOAD") == "background":
+        model = embedder.loaded(config)  # a server never waits for the model
+        if model is None:
+            _load_in_background(config)  # no-op while loading; retries after a failure
+            return None
+    else:
+        try:
+            model = embedder.get_embedder(config)
+        except embedder.EmbedderUnavailable:
+            return None
     index = store.load(store.index_path(config))
     if index is None or index.ntotal == 0 or index.d != model.dim:
         return None
@@ -185,6 +193,27 @@ def warm_up() -> None:
     store.load(store.index_path(config))
 
 
+def start_engine(app):
+    """Load the model and the vector index in a background thread, now.
+
+    For servers: `portal run`, every gunicorn worker (gunicorn.conf.py), live test
+    servers. From then on this app's searches never wait for the model: they answer
+    by keyword, with the notice, until it is ready. Returns the thread (or None)."""
+    app.config["SEARCH_MODEL_LOAD"] = "background"
+    return _load_in_background(app.config)
+
+
+def _load_in_background(config):
+    if config.get("SEARCH_ENGINE", "hybrid") == "keyword":
+        return None
+    return embedder.load_in_background(config, then=lambda: store.load(store.index_path(config)))
+
+
+def engine_state() -> dict:
+    """{"state": ready | loading | keyword-only | not-loaded, "runtime", "reason"} (/healthz)."""
+    return embedder.state(current_app.config)
+
+
 def similar(text_value: str, *, types: list[str] | None = None, limit: int = 5) -> SearchResponse:
     """Documents related to a longer text (a ticket's subject and description)."""
     return search(text_value, types=types, limit=limit)
@@ -192,8 +221,17 @@ def similar(text_value: str, *, types: list[str] | None = None, limit: int = 5) 
 
 def rebuild_index(progress: bool = False, full: bool = False) -> dict:
     """Bring the index up to date with the documents table (see indexer.rebuild)."""
-    return indexer.rebuild(get_db(), current_app.config, kb.documents_for_index(),
-                           progress=progress, full=full)
+    config = current_app.config
+    export = None
+    try:  # set-up is where torch may run: export the ONNX model now, not in a server
+        export = embedder.export_onnx(config)
+    except Exception as exc:  # noqa: BLE001 - the embedder falls back and says why
+        log.warning("ONNX export failed: %s", exc)
+        export = {"error": str(exc)}
+    report = indexer.rebuild(get_db(), config, kb.documents_for_index(), progress=progress,
+                             full=full)
+    report["onnx_export"] = export
+    return report
 
 
 def index_status() -> dict:
