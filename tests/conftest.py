@@ -107,6 +107,11 @@ class LiveServer:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self):
+        """Serve, loading the search engine in the background as a real server does
+        (searches answer by keyword until it is ready; no request waits for the model)."""
+        from portal.search.service import start_engine
+
+        start_engine(self.app)
         self._thread.start()
         return self
 
