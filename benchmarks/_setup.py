@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# ONNX exports are shared with the project's instance folder, so each script exports once.
+MODEL_CACHE = os.environ.get("PORTAL_EMBEDDING_CACHE_FOLDER") or str(ROOT / "instance" / "models")
+
 REGISTER = Path(os.environ.get("PORTAL_REGISTER_JSON")
                 or ROOT.parent / "shared" / "data" / "algoritmeregister.json")
 
