@@ -19,6 +19,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from flask import current_app
@@ -43,11 +44,27 @@ class Hit:
     type: str
     url: str  # the document, with "#anchor" of the best passage when it has one
     score: float
-    snippet: str  # safe HTML: escaped text with <mark> around matched words
     summary: str
     heading: str | None = None
     anchor: str | None = None
-    snippet_text: str = ""  # the same snippet as plain text (CLI, JSON)
+    passage: str = field(default="", repr=False)  # the best passage, for the snippet
+    terms: tuple[str, ...] = field(default=(), repr=False)  # query stems to mark in it
+
+    @cached_property
+    def _snippets(self) -> tuple[str, str]:
+        """Made on first use: a page that asks for 100 hits to count types shows 10."""
+        html, plain = snippets.make(self.passage, list(self.terms))
+        return str(html), plain
+
+    @property
+    def snippet(self) -> str:
+        """Safe HTML: escaped text with <mark> around matched words."""
+        return self._snippets[0]
+
+    @property
+    def snippet_text(self) -> str:
+        """The same snippet as plain text (CLI, JSON)."""
+        return self._snippets[1]
 
 
 @dataclass
@@ -170,14 +187,12 @@ def _hits(db, page, documents: dict, terms: list[str]) -> list[Hit]:
             continue
         chunk = chunks.get(r.chunk_id)
         passage = chunk["text"] if chunk else (doc.get("summary") or "")
-        html, plain = snippets.make(passage, terms if r.keyword_rank else [])
         anchor = chunk["anchor"] if chunk else None
         url = doc["url"] + (f"#{anchor}" if anchor else "")
         hits.append(Hit(id=r.document_id, title=doc["title"], type=doc["type"], url=url,
-                        score=round(r.score * 1000, 3), snippet=str(html),
-                        summary=doc.get("summary") or "",
+                        score=round(r.score * 1000, 3), summary=doc.get("summary") or "",
                         heading=chunk["heading"] if chunk else None, anchor=anchor,
-                        snippet_text=plain))
+                        passage=passage, terms=tuple(terms if r.keyword_rank else ())))
     return hits
 
 
