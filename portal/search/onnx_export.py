@@ -8,8 +8,10 @@ this module is the one place that needs torch, and only to export:
 2. onnxruntime's BERT optimiser fuses attention, GELU and layer norms where it
    recognises them (best effort: any other architecture is used unfused);
 3. ``quantize_dynamic`` makes an int8 copy: weights of the MatMuls per channel,
-   the fused attention left in float (quantising it or the embedding lookup cost
-   more than 0.01 cosine on the Dutch sample; see benchmarks/embedding_runtime.py).
+   the embedding lookup and the fused attention left in float. Measured on 258
+   register texts against sentence-transformers fp32 while choosing this recipe:
+   mean cosine 0.992 (worst 0.987); with the attention quantised too 0.990 (0.980);
+   with the embedding lookup too (quantize_dynamic's default) 0.90 (0.84).
 
 Files live in ``<EMBEDDING_CACHE_FOLDER>/<hash>/model-fp32.onnx`` and ``model-int8.onnx``
 (default folder: instance/models). The hash covers every file of the model folder

@@ -4,6 +4,8 @@
     rebuild_index(progress=False, full=False) -> report dict
     index_status() -> dict
     similar(text, types=None, limit=5) -> SearchResponse   (e.g. tickets → articles)
+    start_engine(app) -> thread | None   (servers: load the model in the background)
+    engine_state() -> dict               (ready | loading | keyword-only | not-loaded)
 
 Needs an app context (config + database). Never raises for any query text:
 empty, huge, FTS syntax, emoji or HTML all give a normal (possibly empty) response.
@@ -237,7 +239,6 @@ def similar(text_value: str, *, types: list[str] | None = None, limit: int = 5) 
 def rebuild_index(progress: bool = False, full: bool = False) -> dict:
     """Bring the index up to date with the documents table (see indexer.rebuild)."""
     config = current_app.config
-    export = None
     try:  # set-up is where torch may run: export the ONNX model now, not in a server
         export = embedder.export_onnx(config)
     except Exception as exc:  # noqa: BLE001 - the embedder falls back and says why
