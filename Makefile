@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test fuzz install setup translations messages demo index bench clean-instance
+.PHONY: run test fuzz install setup translations messages demo index bench bench-search clean-instance
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,13 @@ fuzz: install
 bench: install
 	$(BIN)/python benchmarks/desk_queue.py
 	$(BIN)/python benchmarks/search_quality.py
+
+# Search speed figures (each script prints the CPU, its flags, the runtime and threads).
+bench-search: install
+	$(BIN)/python benchmarks/embedding_runtime.py
+	$(BIN)/python benchmarks/index_build.py
+	$(BIN)/python benchmarks/search_speed.py
+	$(BIN)/python benchmarks/load_test.py
 
 clean-instance:
 	rm -rf instance/portal.db* instance/index instance/uploads instance/mail

@@ -4,29 +4,28 @@ Loads the algorithm register (1,530 entries, ../shared/data/algoritmeregister.js
 or PORTAL_REGISTER_JSON) plus knowledge/ and courses/ into a temporary instance,
 then runs `rebuild_index()` three times:
 
-1. full build: every chunk embedded (chunks/s);
+1. full build: every chunk embedded (chunks/s), with the configured runtime
+   (default: ONNX int8 on every core; the ONNX export is cached, so not timed);
 2. nothing changed: no chunk embedded, time for the whole rebuild;
 3. one document changed: only its chunks embedded.
 
-Then it embeds a fixed sample of register chunks with each precision/thread
-setting (fp32 vs bf16 autocast, 1 vs 2 torch threads) to compare throughput, and
-says whether the sentence-transformers ONNX backend can be used here.
+Then, in the same run, plain sentence-transformers fp32 on one thread embeds a
+sample of the same chunks, for the speed-up (`--runtime` and `--threads` choose the
+build's runtime; benchmarks/embedding_runtime.py compares all runtimes).
 
-    .venv/bin/python benchmarks/index_build.py [--compare]
+    .venv/bin/python benchmarks/index_build.py [--runtime auto] [--threads 0]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-from _setup import REGISTER, ROOT
+from _setup import MODEL_CACHE, REGISTER, ROOT, machine
 
 
 def _app(instance: str, **config):
@@ -34,29 +33,34 @@ def _app(instance: str, **config):
 
     return create_app({"INSTANCE_PATH": instance, "SECRET_KEY": "bench",
                        "KNOWLEDGE_DIR": str(ROOT / "knowledge"),
-                       "COURSES_DIR": str(ROOT / "courses"), **config})
+                       "COURSES_DIR": str(ROOT / "courses"),
+                       "EMBEDDING_CACHE_FOLDER": MODEL_CACHE, **config})
 
 
-def builds() -> None:
+def builds(runtime: str, threads: int, baseline_sample: int) -> None:
     from portal import migrations
     from portal.db import get_db
     from portal.kb import register
     from portal.kb import service as kb
-    from portal.search import service
+    from portal.search import embedder, service
 
     with tempfile.TemporaryDirectory(prefix="index-build-") as tmp:
-        app = _app(tmp)
+        app = _app(tmp, EMBEDDING_RUNTIME=runtime, EMBEDDING_BUILD_THREADS=threads)
         with app.app_context():
             db = get_db()
             migrations.upgrade(db)
             kb.sync_folders()
             register.import_file(REGISTER)
+            embedder.export_onnx(app.config)  # set-up step of `portal index rebuild`, cached
             started = time.perf_counter()
             full = service.rebuild_index()
             seconds = time.perf_counter() - started
+            model = embedder.get_embedder(app.config, threads=embedder.build_threads(app.config))
+            print(machine(model.runtime, model.threads))
+            rate = full["embedded"] / seconds
             print(f"Full build: {full['documents']} documents, {full['chunks']} chunks, "
                   f"{full['embedded']} embedded in {seconds:.1f} s "
-                  f"(incl. model load): {full['embedded'] / seconds:.1f} chunks/s")
+                  f"(incl. model load): {rate:.1f} chunks/s")
             started = time.perf_counter()
             same = service.rebuild_index()
             print(f"Rebuild, nothing changed: {same['embedded']} embedded, "
@@ -68,51 +72,31 @@ def builds() -> None:
             one = service.rebuild_index()
             print(f"Rebuild, one document changed: {one['updated']} updated, "
                   f"{one['embedded']} embedded, {time.perf_counter() - started:.2f} s")
-
-
-def throughput(precision: str, threads: int, count: int = 320) -> None:
-    from portal.search import embedder
-
-    data = json.loads(Path(REGISTER).read_text(encoding="utf-8"))
-    entries = data["algoritmes"] if isinstance(data, dict) else data
-    texts = [f"{e['title']}: {e['doel']}" for e in entries if e.get("doel")][:count]
-    model = embedder.get_embedder({"EMBEDDING_PRECISION": precision, "EMBEDDING_THREADS": threads})
-    model.encode(texts[:32])
-    started = time.perf_counter()
-    model.encode(texts, batch_size=32)
-    rate = len(texts) / (time.perf_counter() - started)
-    started = time.perf_counter()
-    for _ in range(20):
-        model.encode(["hoe vraag ik gegevens op over bijstand per wijk"])
-    query_ms = (time.perf_counter() - started) / 20 * 1000
-    print(f"| {precision} ({model.precision}) | {threads} | {rate:.1f} | {query_ms:.1f} |")
-
-
-def onnx_available() -> str:
-    try:
-        import optimum.onnxruntime  # noqa: F401
-    except ImportError:
-        return ("not usable: sentence-transformers' ONNX backend needs `optimum`, which is not "
-                "installed (onnxruntime alone is not enough)")
-    return "available: set EMBEDDING_BACKEND=onnx to use it"
+            texts = [row[0] for row in db.execute("SELECT embed_text FROM search_chunks "
+                                                  "ORDER BY id")]
+        step = max(1, len(texts) // baseline_sample)
+        path = f"{tmp}/baseline.json"
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(texts[::step][:baseline_sample], handle)
+        out = subprocess.run([sys.executable, str(ROOT / "benchmarks/embedding_runtime.py"),
+                              "--one", "torch-fp32", "1", path], capture_output=True, text=True)
+        if out.returncode:
+            print(f"Baseline failed: {out.stderr.strip().splitlines()[-1:]}")
+            return
+        base = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"Baseline in the same run: {base['machine']}: {base['chunks_per_s']} chunks/s on "
+              f"{baseline_sample} of the same chunks; the build was "
+              f"{rate / base['chunks_per_s']:.1f}x that")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--compare", action="store_true", help="precision/threads table only")
-    parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--runtime", default="auto", help="EMBEDDING_RUNTIME for the build")
+    parser.add_argument("--threads", type=int, default=0, help="build threads (0: every core)")
+    parser.add_argument("--baseline-sample", type=int, default=200)
     args = parser.parse_args()
-    if args.one:
-        return throughput(args.one[0], int(args.one[1]))
-    print(f"Machine: {os.cpu_count()} cores\n")
-    if not args.compare:
-        builds()
-    print("\n| precision (effective) | torch threads | chunks/s (batch 32, ~100 words) "
-          "| one query ms |")
-    print("| --- | ---: | ---: | ---: |")
-    for precision, threads in (("fp32", 1), ("fp32", 2), ("bf16", 1), ("bf16", 2)):
-        subprocess.run([sys.executable, __file__, "--one", precision, str(threads)], check=False)
-    print(f"\nONNX backend: {onnx_available()}")
+    print("Timings share the machine's cores with other work here: noisy.")
+    builds(args.runtime, args.threads, args.baseline_sample)
 
 
 if __name__ == "__main__":

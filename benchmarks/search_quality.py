@@ -7,6 +7,7 @@ MRR@10, nDCG@10 and recall@10 per mode.
     .venv/bin/python benchmarks/search_quality.py            # the table
     .venv/bin/python benchmarks/search_quality.py --tune     # + a grid over fusion settings
     .venv/bin/python benchmarks/search_quality.py --misses   # + queries hybrid gets wrong
+    .venv/bin/python benchmarks/search_quality.py --runtime torch   # onnx-int8 | onnx-fp32 | torch
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ import math
 import tempfile
 from pathlib import Path
 
-from _setup import ROOT  # noqa: E402  (also puts the project on the path)
+from _setup import MODEL_CACHE, ROOT, machine  # noqa: E402  (also puts the project on the path)
 
 from portal import create_app, migrations  # noqa: E402
 from portal.db import get_db  # noqa: E402
-from portal.search import fts, fusion, service, text  # noqa: E402
+from portal.search import embedder, fts, fusion, service, text  # noqa: E402
 
 K = 10
 
@@ -64,6 +65,7 @@ def main() -> None:
     parser.add_argument("--queries", default=str(ROOT / "benchmarks/eval/queries.jsonl"))
     parser.add_argument("--tune", action="store_true", help="grid over fusion settings")
     parser.add_argument("--misses", action="store_true", help="list hybrid's misses")
+    parser.add_argument("--runtime", default="auto", help="EMBEDDING_RUNTIME (default auto)")
     args = parser.parse_args()
     queries = load_queries(Path(args.queries))
 
@@ -71,6 +73,7 @@ def main() -> None:
         app = create_app({
             "INSTANCE_PATH": tmp, "SECRET_KEY": "bench",
             "KNOWLEDGE_DIR": str(ROOT / "knowledge"), "COURSES_DIR": str(ROOT / "courses"),
+            "EMBEDDING_RUNTIME": args.runtime, "EMBEDDING_CACHE_FOLDER": MODEL_CACHE,
         })
         with app.app_context():
             from portal.kb import service as kb
@@ -82,6 +85,8 @@ def main() -> None:
             print(f"Documents: {report['documents']} ({len(synced['errors'])} load errors), "
                   f"chunks: {report['chunks']}, model: {report['model']}, "
                   f"build {report['seconds']} s")
+            model = embedder.get_embedder(app.config)
+            print(machine(model.runtime, model.threads))
 
             keyword, dense = [], []
             for q in queries:

@@ -7,10 +7,13 @@ the normal way. Their vectors come from a fast random embedder (embedding
 100,000 chunks with the real model would take half an hour and does not change
 what a flat faiss search costs). Queries are then run end to end through
 service.search() in a fresh process with the real packaged model embedding
-each query, faiss on one OpenMP thread. Resident memory is read from
-/proc/self/status (VmRSS, VmHWM) in that query process.
+each query (default runtime: ONNX int8, one thread; --runtime torch for
+sentence-transformers), faiss on one OpenMP thread. Resident memory is read from
+/proc/self/status (VmRSS, VmHWM) in that query process, which also reports
+whether torch was imported there.
 
     .venv/bin/python benchmarks/search_speed.py [--sizes 10000 100000] [--queries 200]
+                                                [--runtime auto|onnx-int8|onnx-fp32|torch]
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _setup import REGISTER, ROOT
+from _setup import MODEL_CACHE, REGISTER, ROOT, machine
 HEADINGS = ["Doel", "Werking", "Gegevens", "Menselijke tussenkomst", "Risico's", "Status"]
 
 
@@ -35,7 +38,9 @@ def _app(instance: str, **config):
 
     return create_app({"INSTANCE_PATH": instance, "SECRET_KEY": "bench",
                        "KNOWLEDGE_DIR": str(ROOT / "knowledge"),
-                       "COURSES_DIR": str(ROOT / "courses"), **config})
+                       "COURSES_DIR": str(ROOT / "courses"),
+                       "EMBEDDING_CACHE_FOLDER": MODEL_CACHE,
+                       "EMBEDDING_RUNTIME": os.environ.get("BENCH_RUNTIME", "auto"), **config})
 
 
 def _texts() -> list[str]:
@@ -99,7 +104,7 @@ def _status_kb(field: str) -> int:
 
 
 def query(instance: str, count: int) -> None:
-    from portal.search import service
+    from portal.search import embedder, service
 
     queries = [json.loads(line)["query"] for line in
                (ROOT / "benchmarks/eval/queries.jsonl").read_text().splitlines() if line.strip()]
@@ -120,10 +125,31 @@ def query(instance: str, count: int) -> None:
             started = time.perf_counter()
             service.search(q, limit=10)
             took.append((time.perf_counter() - started) * 1000)
+        model = embedder.get_embedder(app.config)
+        heavy = [m for m in ("torch", "sentence_transformers") if m in sys.modules]
+        embed = []  # the query embedding alone (part of the end-to-end time above)
+        for q in queries[:count]:
+            started = time.perf_counter()
+            model.encode([q])
+            embed.append((time.perf_counter() - started) * 1000)
+        app.config["SEARCH_ENGINE"] = "keyword"  # the same queries without the dense side
+        keyword = []
+        for q in queries[:count]:
+            started = time.perf_counter()
+            service.search(q, limit=10)
+            keyword.append((time.perf_counter() - started) * 1000)
+    embed.sort()
+    keyword.sort()
     took.sort()
     p95 = took[int(0.95 * (len(took) - 1))]
-    print(json.dumps({"queries": len(took), "p50_ms": round(statistics.median(took), 1),
+    print(json.dumps({"machine": machine(model.runtime, model.threads),
+                      "torch_loaded": bool(heavy), "queries": len(took),
+                      "p50_ms": round(statistics.median(took), 1),
                       "p95_ms": round(p95, 1), "max_ms": round(took[-1], 1),
+                      "embed_p50_ms": round(statistics.median(embed), 1),
+                      "embed_p95_ms": round(embed[int(0.95 * (len(embed) - 1))], 1),
+                      "keyword_only_p50_ms": round(statistics.median(keyword), 1),
+                      "keyword_only_p95_ms": round(keyword[int(0.95 * (len(keyword) - 1))], 1),
                       "first_query_ms": round(load_ms), "vmrss_mb": _status_kb("VmRSS") // 1024,
                       "vmhwm_mb": _status_kb("VmHWM") // 1024}))
 
@@ -134,13 +160,21 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--build", nargs=2, metavar=("INSTANCE", "CHUNKS"), help=argparse.SUPPRESS)
     parser.add_argument("--query", metavar="INSTANCE", help=argparse.SUPPRESS)
+    parser.add_argument("--runtime", default=os.environ.get("BENCH_RUNTIME", "auto"),
+                        help="EMBEDDING_RUNTIME of the query process")
     args = parser.parse_args()
+    os.environ["BENCH_RUNTIME"] = args.runtime  # reaches the build and query processes
     if args.build:
         return build(args.build[0], int(args.build[1]))
     if args.query:
         return query(args.query, args.queries)
-    print(f"Machine: {os.cpu_count()} cores; faiss flat inner product, 1 OpenMP thread\n")
-    rows = []
+    from portal.search import embedder
+
+    with tempfile.TemporaryDirectory() as tmp:  # export once, outside the timed processes
+        embedder.export_onnx(_app(tmp).config)
+    print("faiss flat inner product, 1 OpenMP thread; timings share the cores with other "
+          "work on this machine (noisy)\n")
+    rows, machine_line = [], ""
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix=f"search-speed-{size}-") as tmp:
             print(f"{size} chunks:", flush=True)
@@ -150,13 +184,18 @@ def main() -> None:
                                  capture_output=True, text=True).stdout
             result = json.loads(out.strip().splitlines()[-1])
             print(f"  {result}", flush=True)
+            machine_line = result["machine"]
             rows.append((size, result))
-    print("\n| chunks | queries | p50 ms | p95 ms | max ms | first query ms (model load) "
-          "| VmRSS MB | VmHWM MB |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(f"\n{machine_line}; torch in the query process: "
+          f"{'yes' if rows and rows[-1][1]['torch_loaded'] else 'no'}")
+    print("\n| chunks | queries | p50 ms | p95 ms | max ms | query embedding p50 / p95 ms "
+          "| keyword-only p50 / p95 ms | first query ms (model load) | VmRSS MB | VmHWM MB |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for size, r in rows:
         print(f"| {size:,} | {r['queries']} | {r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} | "
-              f"{r['first_query_ms']} | {r['vmrss_mb']} | {r['vmhwm_mb']} |")
+              f"{r['embed_p50_ms']} / {r['embed_p95_ms']} | "
+              f"{r['keyword_only_p50_ms']} / {r['keyword_only_p95_ms']} | {r['first_query_ms']} | "
+              f"{r['vmrss_mb']} | {r['vmhwm_mb']} |")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo, get_debug_flag
+from flask.cli import run_command as flask_run
+from werkzeug.serving import is_running_from_reloader
 
 from .db import get_db
 
@@ -18,6 +20,22 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app)
 def main() -> None:
     """Datashop portal management."""
+
+
+@main.command("run", params=list(flask_run.params), help=flask_run.help,
+              short_help="Serve the portal; the search engine loads in the background.")
+@click.pass_context
+def run_command(ctx, **options) -> None:
+    """Flask's development server, plus the search engine loading as the server starts.
+
+    Searches answer by keyword until the model is ready, so no request waits for it.
+    With the reloader, only the serving child process loads it."""
+    reload = options.get("reload")
+    if not (get_debug_flag() if reload is None else reload) or is_running_from_reloader():
+        from .search.service import start_engine
+
+        start_engine(ctx.ensure_object(ScriptInfo).load_app())
+    ctx.invoke(flask_run, **options)
 
 
 db_cli = AppGroup("db", help="Database schema.")

@@ -129,9 +129,17 @@ DEFAULTS: dict = {
     # Search
     "EMBEDDING_MODEL": None,  # a local sentence-transformers directory; None: packaged MiniLM
     "EMBEDDING_BATCH_SIZE": 32,
+    # auto (ONNX int8, falling back to sentence-transformers) | onnx-int8 | onnx-fp32 | torch
+    "EMBEDDING_RUNTIME": "auto",
+    "EMBEDDING_CACHE_FOLDER": "models",  # ONNX exports, by model content hash (instance-relative)
     "EMBEDDING_BACKEND": "torch",  # torch | onnx (sentence-transformers' ONNX needs `optimum`)
-    "EMBEDDING_PRECISION": "auto",  # auto (bf16 on CPUs with AMX/AVX-512 BF16) | bf16 | fp32
-    "EMBEDDING_THREADS": 1,  # torch threads; 1 was fastest on the 2-vCPU benchmark machine
+    "EMBEDDING_PRECISION": "auto",  # torch runtime: auto (bf16 on AMX/AVX-512 BF16) | bf16 | fp32
+    "EMBEDDING_THREADS": 1,  # threads per query embedding (ONNX Runtime or torch)
+    "EMBEDDING_BUILD_THREADS": 0,  # threads for `portal index rebuild`; 0: every core
+    # wait: the first search loads the model (CLI, tests) | background: a thread loads it
+    # when the server starts and searches answer by keyword until it is ready (portal run,
+    # gunicorn.conf.py set this)
+    "SEARCH_MODEL_LOAD": "wait",
     "SEARCH_ENGINE": "hybrid",  # hybrid | keyword
     "SEARCH_MAX_QUERY_CHARS": 500,
     "SEARCH_LOG_RETENTION_DAYS": 365,  # search log and suggestion records (`portal search-log purge`)

@@ -1,4 +1,10 @@
-"""Liveness: 200 when the database answers."""
+"""Liveness: 200 when the database answers; also says how far the search engine is.
+
+``search`` is "ready" (hybrid answers), "loading" (keyword answers until the
+background loader is done), "keyword-only" (switched off, or the model could not
+load: ``search_reason`` says why) or "not-loaded" (nothing has asked for it yet;
+servers start loading it when they start). Reading it never loads anything.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,14 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
+    from .search import service as search
+
+    engine = search.engine_state()
+    details = {"search": engine["state"], "search_runtime": engine["runtime"]}
+    if engine["reason"]:
+        details["search_reason"] = engine["reason"]
     try:
         get_db().execute("SELECT 1").fetchone()
     except Exception:  # noqa: BLE001 - any failure means "not healthy"
-        return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+        return jsonify(status="error", database="unreachable", **details), 503
+    return jsonify(status="ok", database="ok", **details)

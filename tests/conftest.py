@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -11,6 +12,20 @@ from portal.db import get_db
 from portal import migrations
 
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def embedding_cache(tmp_path_factory):
+    """One ONNX export of the packaged model per test session, shared by every app
+    (PORTAL_EMBEDDING_CACHE_FOLDER reaches subprocesses and servers too)."""
+    folder = tmp_path_factory.mktemp("models")
+    previous = os.environ.get("PORTAL_EMBEDDING_CACHE_FOLDER")
+    os.environ["PORTAL_EMBEDDING_CACHE_FOLDER"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("PORTAL_EMBEDDING_CACHE_FOLDER", None)
+    else:
+        os.environ["PORTAL_EMBEDDING_CACHE_FOLDER"] = previous
 
 
 @pytest.fixture
@@ -92,6 +107,11 @@ class LiveServer:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self):
+        """Serve, loading the search engine in the background as a real server does
+        (searches answer by keyword until it is ready; no request waits for the model)."""
+        from portal.search.service import start_engine
+
+        start_engine(self.app)
         self._thread.start()
         return self
 

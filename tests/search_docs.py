@@ -94,6 +94,10 @@ def load_knowledge(app, *, engine: str = "keyword") -> None:
         report = kb.sync_folders()
         assert report["added"] == len(DOCS), report
         service.rebuild_index()
+    if app.config.get("SEARCH_MODEL_LOAD") == "background":  # a live server: as if it had
+        thread = service.start_engine(app)  # started with this model
+        if thread is not None:
+            thread.join(timeout=30)
 
 
 def api_token(app, user) -> dict:

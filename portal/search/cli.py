@@ -42,6 +42,13 @@ def index_rebuild(progress, full, sync_first) -> None:
     if progress is None:
         progress = sys.stderr.isatty()
     report = service.rebuild_index(progress=progress, full=full)
+    export = report.get("onnx_export")
+    if export and export.get("error"):
+        click.echo(f"Warning: ONNX export failed ({export['error']}); "
+                   "search uses sentence-transformers.", err=True)
+    elif export:
+        click.echo(f"ONNX model: {'exported to' if export['exported'] else 'cached in'} "
+                   f"{export['folder']} ({export['seconds']} s).")
     if report.get("warning"):
         click.echo(f"Warning: {report['warning']}; built the keyword index only.", err=True)
     click.echo(

@@ -101,7 +101,7 @@ def rebuild(db, config, documents, *, progress: bool = False, full: bool = False
     model = None
     if use_vectors and (new_texts or stale or not store.index_path(config).exists()):
         try:
-            model = embedder.get_embedder(config)
+            model = embedder.get_embedder(config, threads=embedder.build_threads(config))
         except embedder.EmbedderUnavailable as exc:
             report["warning"] = str(exc)
             use_vectors = False

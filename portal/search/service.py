@@ -4,6 +4,8 @@
     rebuild_index(progress=False, full=False) -> report dict
     index_status() -> dict
     similar(text, types=None, limit=5) -> SearchResponse   (e.g. tickets → articles)
+    start_engine(app) -> thread | None   (servers: load the model in the background)
+    engine_state() -> dict               (ready | loading | keyword-only | not-loaded)
 
 Needs an app context (config + database). Never raises for any query text:
 empty, huge, FTS syntax, emoji or HTML all give a normal (possibly empty) response.
@@ -13,11 +15,13 @@ mode "keyword" and a translated notice.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from flask import current_app
@@ -27,6 +31,7 @@ from ..db import get_db
 from ..kb import service as kb
 from . import embedder, fts, fusion, indexer, snippets, store, text
 
+log = logging.getLogger(__name__)
 KEYWORD_CHUNKS = 1000  # keyword passages considered per query
 DENSE_CHUNKS = 100  # nearest passages considered per query (x4 with a type filter)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -41,11 +46,27 @@ class Hit:
     type: str
     url: str  # the document, with "#anchor" of the best passage when it has one
     score: float
-    snippet: str  # safe HTML: escaped text with <mark> around matched words
     summary: str
     heading: str | None = None
     anchor: str | None = None
-    snippet_text: str = ""  # the same snippet as plain text (CLI, JSON)
+    passage: str = field(default="", repr=False)  # the best passage, for the snippet
+    terms: tuple[str, ...] = field(default=(), repr=False)  # query stems to mark in it
+
+    @cached_property
+    def _snippets(self) -> tuple[str, str]:
+        """Made on first use: a page that asks for 100 hits to count types shows 10."""
+        html, plain = snippets.make(self.passage, list(self.terms))
+        return str(html), plain
+
+    @property
+    def snippet(self) -> str:
+        """Safe HTML: escaped text with <mark> around matched words."""
+        return self._snippets[0]
+
+    @property
+    def snippet_text(self) -> str:
+        """The same snippet as plain text (CLI, JSON)."""
+        return self._snippets[1]
 
 
 @dataclass
@@ -67,10 +88,16 @@ def clean_query(query) -> str:
 def _nearest(config, query: str, k: int):
     """Nearest chunks [(chunk_id, similarity)], or None when meaning search is unavailable.
     Touches no database, so it can run beside the keyword query."""
-    try:
-        model = embedder.get_embedder(config)
-    except embedder.EmbedderUnavailable:
-        return None
+    if config.get("SEARCH_MODEL_LOAD") == "background":
+        model = embedder.loaded(config)  # a server never waits for the model
+        if model is None:
+            _load_in_background(config)  # no-op while loading; retries after a failure
+            return None
+    else:
+        try:
+            model = embedder.get_embedder(config)
+        except embedder.EmbedderUnavailable:
+            return None
     index = store.load(store.index_path(config))
     if index is None or index.ntotal == 0 or index.d != model.dim:
         return None
@@ -162,14 +189,12 @@ def _hits(db, page, documents: dict, terms: list[str]) -> list[Hit]:
             continue
         chunk = chunks.get(r.chunk_id)
         passage = chunk["text"] if chunk else (doc.get("summary") or "")
-        html, plain = snippets.make(passage, terms if r.keyword_rank else [])
         anchor = chunk["anchor"] if chunk else None
         url = doc["url"] + (f"#{anchor}" if anchor else "")
         hits.append(Hit(id=r.document_id, title=doc["title"], type=doc["type"], url=url,
-                        score=round(r.score * 1000, 3), snippet=str(html),
-                        summary=doc.get("summary") or "",
+                        score=round(r.score * 1000, 3), summary=doc.get("summary") or "",
                         heading=chunk["heading"] if chunk else None, anchor=anchor,
-                        snippet_text=plain))
+                        passage=passage, terms=tuple(terms if r.keyword_rank else ())))
     return hits
 
 
@@ -185,6 +210,27 @@ def warm_up() -> None:
     store.load(store.index_path(config))
 
 
+def start_engine(app):
+    """Load the model and the vector index in a background thread, now.
+
+    For servers: `portal run`, every gunicorn worker (gunicorn.conf.py), live test
+    servers. From then on this app's searches never wait for the model: they answer
+    by keyword, with the notice, until it is ready. Returns the thread (or None)."""
+    app.config["SEARCH_MODEL_LOAD"] = "background"
+    return _load_in_background(app.config)
+
+
+def _load_in_background(config):
+    if config.get("SEARCH_ENGINE", "hybrid") == "keyword":
+        return None
+    return embedder.load_in_background(config, then=lambda: store.load(store.index_path(config)))
+
+
+def engine_state() -> dict:
+    """{"state": ready | loading | keyword-only | not-loaded, "runtime", "reason"} (/healthz)."""
+    return embedder.state(current_app.config)
+
+
 def similar(text_value: str, *, types: list[str] | None = None, limit: int = 5) -> SearchResponse:
     """Documents related to a longer text (a ticket's subject and description)."""
     return search(text_value, types=types, limit=limit)
@@ -192,8 +238,16 @@ def similar(text_value: str, *, types: list[str] | None = None, limit: int = 5) 
 
 def rebuild_index(progress: bool = False, full: bool = False) -> dict:
     """Bring the index up to date with the documents table (see indexer.rebuild)."""
-    return indexer.rebuild(get_db(), current_app.config, kb.documents_for_index(),
-                           progress=progress, full=full)
+    config = current_app.config
+    try:  # set-up is where torch may run: export the ONNX model now, not in a server
+        export = embedder.export_onnx(config)
+    except Exception as exc:  # noqa: BLE001 - the embedder falls back and says why
+        log.warning("ONNX export failed: %s", exc)
+        export = {"error": str(exc)}
+    report = indexer.rebuild(get_db(), config, kb.documents_for_index(), progress=progress,
+                             full=full)
+    report["onnx_export"] = export
+    return report
 
 
 def index_status() -> dict:

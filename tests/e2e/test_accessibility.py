@@ -70,7 +70,19 @@ def demo(app):
         events.load_events(accounts)
         kb.sync_folders()
         search.rebuild_index()
+    _reload_engine(app)
     return accounts
+
+
+def _reload_engine(app):
+    """The live server started loading the default model; load the fake one instead, as a
+    server started with this configuration would have (searches are then hybrid)."""
+    from portal.search import service as search
+
+    thread = search.start_engine(app) if app.config.get("SEARCH_MODEL_LOAD") == "background" \
+        else None
+    if thread is not None:
+        thread.join(timeout=30)
 
 
 def _ticket_number(app, requester_id=None, team=None) -> str:
