@@ -32,6 +32,7 @@ precies gewoon zit staat terecht vind krijg krijgen ben bent jullie hoi hallo
 QUESTION_WORDS = re.compile(r"\b(hoe|wat|wanneer|waar|wie|welke|welk|waarom|mag|mogen|kan|kun|"
                             r"kunnen|moet|moeten|hoeveel|hoelang|is|zijn|heb|hebben|waarvoor|wordt|worden|krijg|how|what|"
                             r"when|where|who|which|can|do|does)\b|\?")
+SHORT_PASSAGE = 5  # sentences; a passage this short is shown whole
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
@@ -105,12 +106,12 @@ def _sentences(markdown_text: str) -> list[str]:
 
 
 def trim(passage_markdown: str, words: list[str], best_of: int = 2) -> str:
-    """The passage trimmed to what answers: the ``best_of`` sentences sharing the rarest
+    """The passage trimmed to what answers: a short passage whole, else the ``best_of`` sentences sharing the rarest
     words with the question, each with the sentence after it (answers often follow the
     sentence that restates the question), in their order; the first ones when none match."""
     sentences = _sentences(passage_markdown)
-    if not sentences:
-        return ""
+    if len(sentences) <= SHORT_PASSAGE:
+        return " ".join(sentences)
     tokens = [(_tokens(s), normalise(s)) for s in sentences]
     found = {w: sum(_matches(w, *t) for t in tokens) for w in words}
     scores = [sum(math.log(1 + len(sentences) / found[w]) for w in words
