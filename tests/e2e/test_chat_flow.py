@@ -8,17 +8,9 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from portal import timeutil
-from tests.conftest import PASSWORD
+from tests.e2e.browser_support import login_as as _login
 from tests.events_support import event_data
 from tests.search_docs import load_knowledge
-
-
-def _login(page, base, user):
-    page.goto(f"{base}/login")
-    page.fill("#email", user.email)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
 
 
 def _say(page, text):
