@@ -81,11 +81,15 @@ def test_a_fallback_after_a_miss_proposes_the_handover(kb, make_user):
     assert count(kb, "tickets") == 0  # only proposed
 
 
-def test_two_close_documents_ask_which_one(kb, make_user):
-    result = turn(kb, make_user(), "woningen")
-    assert result["action"] in ("clarify", "answer")
-    if result["action"] == "clarify":
-        assert len(result["choices"]) == 2
+def test_two_close_documents_ask_which_one_and_a_choice_is_answered(kb, make_user):
+    user = make_user()
+    result = turn(kb, user, "woningen")
+    assert result["action"] == "clarify"
+    assert {c["id"] for c in result["choices"]} == {"woningbouwmonitor", "woz-waardering"}
+    assert result["reply"].startswith("Bedoel je")
+    chosen = turn(kb, user, result["choices"][0]["title"], result["conversation_id"])
+    assert chosen["action"] == "answer"
+    assert chosen["sources"][0]["id"] == result["choices"][0]["id"]
 
 
 # --- actions with the user's permissions ------------------------------------------

@@ -152,6 +152,13 @@ def retrieve(message: str, limit: int = 5) -> Retrieval:
         result.candidates.append(Candidate(hit.id, hit.title, hit.url, round(confidence, 3),
                                            passage, hit.heading))
     result.short = len(words) <= 3 and not QUESTION_WORDS.search(normalise(message))
+    # A document's exact title (a choice of "Bedoel je A of B?") is that document.
+    exact = [c for c in result.candidates if normalise(c.title) == normalise(message)]
+    if exact:
+        result.candidates.remove(exact[0])
+        result.candidates.insert(0, exact[0])
+        exact[0].confidence = max(exact[0].confidence, 1.0)
+        result.short = False
     return result
 
 
