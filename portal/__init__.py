@@ -42,6 +42,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
 
     from .accounts.views import bp as accounts_bp
+    from .chat.api import bp as chat_api_bp
+    from .chat.views import bp as chat_bp
     from .api import bp as api_bp
     from .cli import register as register_cli
     from .desk.api import bp as desk_api_bp
@@ -55,7 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .search.views import bp as search_bp
 
     for blueprint in (health_bp, accounts_bp, desk_bp, kb_bp, search_bp, events_bp, mail_admin_bp,
-                      api_bp, desk_api_bp, search_api_bp, events_api_bp):
+                      chat_bp, api_bp, desk_api_bp, search_api_bp, events_api_bp, chat_api_bp):
         app.register_blueprint(blueprint)
     register_cli(app)
     return app

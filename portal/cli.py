@@ -193,11 +193,13 @@ def register(app) -> None:
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(outbox_cli)
+    from .chat.cli import register as register_chat
     from .desk.cli import register as register_desk
     from .events.cli import register as register_events
     from .kb.cli import register as register_kb
     from .search.cli import register as register_search
 
+    register_chat(app)
     register_desk(app)
     register_events(app)
     register_kb(app)

@@ -142,6 +142,12 @@ DEFAULTS: dict = {
     "SEARCH_MODEL_LOAD": "wait",
     "SEARCH_ENGINE": "hybrid",  # hybrid | keyword
     "SEARCH_MAX_QUERY_CHARS": 500,
+    # The assistant (portal/chat): conversations are kept this many days (`portal assistant purge`).
+    "ASSISTANT_RETENTION_DAYS": 30,
+    "ASSISTANT_MAX_CHARS": 2000,  # longer messages are refused with a clear 400
+    # Confidence (0-1) needed to answer; below CLARIFY_MARGIN between the two best a question back.
+    "ASSISTANT_ANSWER_THRESHOLD": 0.3,
+    "ASSISTANT_CLARIFY_MARGIN": 0.15,
     "SEARCH_LOG_RETENTION_DAYS": 365,  # search log and suggestion records (`portal search-log purge`)
     "SUGGEST_LIMIT": 4,  # articles under "Maybe this already helps" on the request form
     "CHUNK_MAX_WORDS": 180,

@@ -428,6 +428,40 @@ def _0011_events(db: sqlite_utils.Database) -> None:
     )
 
 
+def _0020_chat(db: sqlite_utils.Database) -> None:
+    """The assistant's conversations (kept ASSISTANT_RETENTION_DAYS), messages and feedback."""
+    _script(db,
+        """
+        CREATE TABLE chat_conversations (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'handed_over')),
+            ticket_number TEXT,
+            pending TEXT,
+            clarify_count INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_chat_conversations_user ON chat_conversations(user_id, updated_at);
+        CREATE INDEX idx_chat_conversations_updated ON chat_conversations(updated_at);
+        CREATE TABLE chat_messages (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES chat_conversations(id) ON DELETE CASCADE,
+            role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+            body TEXT NOT NULL,
+            action TEXT,
+            confidence REAL,
+            sources TEXT NOT NULL DEFAULT '[]',
+            feedback INTEGER CHECK (feedback IN (-1, 1)),
+            feedback_comment TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_chat_messages_conversation ON chat_messages(conversation_id, id);
+        CREATE INDEX idx_chat_messages_action ON chat_messages(action, created_at);
+        """
+    )
+
+
 MIGRATIONS = [
     ("0001_accounts", _0001_accounts),
     ("0002_desk", _0002_desk),
@@ -439,6 +473,7 @@ MIGRATIONS = [
     ("0008_sessions_and_outbox", _0008_sessions_and_outbox),
     ("0010_outbox_attachments", _0010_outbox_attachments),
     ("0011_events", _0011_events),
+    ("0020_chat", _0020_chat),
 ]
 
 

@@ -75,6 +75,8 @@ def request_form(type_key):
     if rtype is None:
         abort(404)
     values = {"department": current_user.department or "", "extra": {}}
+    if request.args.get("onderwerp"):  # prefilled, e.g. by the assistant
+        values["subject"] = " ".join(request.args["onderwerp"].split())[:200]
     follow_up = _follow_up(request.args.get("vervolg"))
     if follow_up:
         values.update(

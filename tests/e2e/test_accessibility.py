@@ -366,13 +366,9 @@ def _contrast_on_white(rgb: str) -> float:
 
 
 def _login_as(page, base, user):
-    from tests.conftest import PASSWORD
+    from tests.e2e.browser_support import login_as
 
-    page.goto(f"{base}/login")
-    page.fill("#email", user.email)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
+    login_as(page, base, user)
 
 
 def test_tab_moves_through_the_request_form_in_visual_order(live_server, page, make_user):

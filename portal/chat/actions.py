@@ -1,0 +1,224 @@
+"""The things the assistant does, each through the owning feature's service with the
+user's own permissions. Nothing here decides who may see or change what: the desk and
+the events services do, and their NotFound/Conflict become plain replies.
+
+Every function returns a reply dict: {"action", "reply", "links": [{"label", "url"}], ...}.
+Changes (sign up, cancel, handover) are proposed first as a ``pending`` action; service.py
+runs ``execute(pending)`` only after the user confirms.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from ..desk import queue as desk_queue
+from ..desk import service as desk
+from ..errors import DomainError
+from ..events import registration
+from ..events import service as events
+from ..templating import datetime_filter
+from . import intents
+
+LEARNING_URL = "/leerlijn"
+
+
+def reply(action: str, text: str, **extra) -> dict:
+    return {"action": action, "reply": text, "links": extra.pop("links", []), **extra}
+
+
+def login_needed(action: str) -> dict:
+    return reply(action, _("Log in first; then ask me again and I will do it for you."),
+                 links=[{"label": _("Log in"), "url": "/login?next=/assistent"}])
+
+
+# --- desk --------------------------------------------------------------------------
+
+def _ticket_line(ticket: dict) -> str:
+    handler = ticket["assignee"]["name"] if ticket.get("assignee") else (
+        ticket.get("team_label") or _("the Datashop"))
+    line = _("%(number)s \u201c%(subject)s\u201d: %(status)s, handled by %(handler)s.",
+             number=ticket["number"], subject=ticket["subject"], status=ticket["status_label"],
+             handler=handler)
+    if ticket["status"] == "waiting":
+        line += " " + _("The Datashop is waiting for your reply.")
+    return line
+
+
+def _ticket_link(ticket: dict) -> dict:
+    return {"label": ticket["number"], "url": f"/aanvragen/{ticket['number']}"}
+
+
+def ticket_status(user, slots: dict) -> dict:
+    """One ticket by number, the user's requests about a topic, or their open requests.
+    The desk scopes every lookup to what this user may see: someone else's number is
+    "not found", exactly as on the web pages."""
+    number = slots.get("ticket")
+    if number:
+        try:
+            ticket = desk.get_ticket(user, number)
+        except DomainError:
+            return reply("ticket_status", _("I cannot find a request %(number)s among your "
+                                            "requests.", number=number),
+                         links=[{"label": _("My requests"), "url": "/mijn-aanvragen"}])
+        return reply("ticket_status", _ticket_line(ticket), ticket=ticket["number"],
+                     links=[_ticket_link(ticket)])
+    items = []
+    if slots.get("ticket_hint"):
+        items = desk_queue.search_requests(user, slots["ticket_hint"], limit=5)["items"]
+        if not items:  # any one topic word is enough
+            for word in slots["ticket_hint"].split():
+                items = desk_queue.search_requests(user, word, limit=5)["items"]
+                if items:
+                    break
+    if not items:
+        found = desk_queue.list_tickets(user, {"status": "open", "requester": "me"}, limit=5)
+        items = found["items"]
+    if not items:
+        return reply("ticket_status", _("You have no open requests."),
+                     links=[{"label": _("My requests"), "url": "/mijn-aanvragen"}])
+    text = " ".join(_ticket_line(t) for t in items)
+    return reply("ticket_status", text, ticket=items[0]["number"] if len(items) == 1 else None,
+                 links=[_ticket_link(t) for t in items])
+
+
+def new_request(user, slots: dict, message: str) -> dict:
+    """The request form of the right type, with the message as its subject."""
+    from urllib.parse import urlencode
+
+    kind = slots.get("request_type") or "other"
+    url = f"/aanvraag/{kind}?" + urlencode({"onderwerp": message[:200]})
+    return reply("new_request", _("I have prepared the request form for you; check the "
+                                  "fields and send it."),
+                 request_type=kind, links=[{"label": _("Open the request form"), "url": url}])
+
+
+def handover_proposal() -> dict:
+    return reply("handover", _("Shall I pass this conversation on to a Datashop employee? "
+                               "I will create a request with our conversation attached. "
+                               "Answer \u201cja\u201d to confirm."),
+                 pending={"action": "handover"})
+
+
+def handover(user, subject: str, transcript: str) -> dict:
+    department = user.department
+    from flask import current_app
+
+    if department not in current_app.config["DEPARTMENTS"]:
+        department = next(iter(current_app.config["DEPARTMENTS"]))
+    ticket = desk.create_ticket(user, {
+        "type": "other", "subject": subject[:200] or _("Question from the assistant"),
+        "description": transcript[:10000], "department": department,
+        "personal_data": "unknown"})
+    return reply("handover", _("I have passed your question on to the Datashop as request "
+                               "%(number)s. A colleague will get back to you; anything you "
+                               "write here from now on is added to that request.",
+                               number=ticket["number"]),
+                 ticket=ticket["number"], links=[_ticket_link(ticket)])
+
+
+def add_to_ticket(user, number: str, text: str) -> dict:
+    try:
+        desk.add_comment(user, number, text)
+    except DomainError as exc:
+        return reply("handover", _("This conversation was passed on as %(number)s, but I could "
+                                   "not add your message: %(reason)s", number=number,
+                                   reason=exc.message), ticket=number,
+                     links=[{"label": number, "url": f"/aanvragen/{number}"}])
+    return reply("handover", _("Added to request %(number)s; a colleague will read it there.",
+                               number=number), ticket=number,
+                 links=[{"label": number, "url": f"/aanvragen/{number}"}])
+
+
+# --- events ------------------------------------------------------------------------
+
+def _matching_events(user, hint: str | None, module: str | None = None) -> list[dict]:
+    items = events.list_events(user, {"when": "upcoming"}, limit=100)["items"]
+    items = [e for e in items if e["status"] == "published"]
+    if module:
+        items = [e for e in items if e.get("module") == module] or items
+    if hint:
+        words = intents.normalise(hint).split()
+        items = [e for e in items if all(
+            w in intents.normalise(" ".join([e["title"], e["type"], " ".join(e["tags"])]))
+            for w in words)]
+    return items
+
+
+def _event_line(event: dict) -> str:
+    return _("%(title)s on %(when)s", title=event["title"],
+             when=datetime_filter(event["starts_at"], "d MMMM HH:mm"))
+
+
+def _event_link(event: dict) -> dict:
+    return {"label": event["title"], "url": f"/agenda/{event['id']}"}
+
+
+def event_list(user, slots: dict) -> dict:
+    items = _matching_events(user, slots.get("event_hint"), slots.get("module"))[:5]
+    if not items:
+        return reply("event_list", _("I found no upcoming events about that."),
+                     links=[{"label": _("Agenda"), "url": "/agenda"}])
+    return reply("event_list", _("Coming up: %(list)s.", list="; ".join(
+        _event_line(e) for e in items)), event=items[0]["id"],
+        links=[_event_link(e) for e in items])
+
+
+def propose_event(user, action: str, slots: dict) -> dict:
+    """Find the event and ask for confirmation; nothing changes yet."""
+    items = _matching_events(user, slots.get("event_hint"))
+    if action == "event_cancel":
+        items = [e for e in items if e.get("my_registration")
+                 and e["my_registration"]["status"] in ("confirmed", "waitlisted")]
+    if not items:
+        text = (_("You are not signed up for an upcoming event like that.")
+                if action == "event_cancel" else _("I found no upcoming event like that."))
+        return reply(action, text, links=[{"label": _("Agenda"), "url": "/agenda"}])
+    event = items[0]
+    if action == "event_signup":
+        text = _("Shall I sign you up for %(event)s? Answer \u201cja\u201d to confirm.",
+                 event=_event_line(event))
+    else:
+        text = _("Shall I cancel your registration for %(event)s? Answer \u201cja\u201d to "
+                 "confirm.", event=_event_line(event))
+    return reply(action, text, event=event["id"], links=[_event_link(event)],
+                 pending={"action": action, "event": event["id"]})
+
+
+def event_signup(user, event_id: int) -> dict:
+    try:
+        result = registration.sign_up(user, event_id)
+        event = events.get_event(user, event_id)
+    except DomainError as exc:
+        return reply("event_signup", exc.message, event=event_id)
+    reg = result["registration"]
+    if reg["status"] == "waitlisted":
+        text = _("The event is full: you are number %(n)s on the waiting list for %(event)s.",
+                 n=reg["position"], event=_event_line(event))
+    elif not result["created"]:
+        text = _("You were already signed up for %(event)s.", event=_event_line(event))
+    else:
+        text = _("You are signed up for %(event)s. A confirmation is on its way by mail.",
+                 event=_event_line(event))
+    return reply("event_signup", text, event=event_id, links=[_event_link(event)])
+
+
+def event_cancel(user, event_id: int) -> dict:
+    try:
+        registration.cancel(user, event_id)
+        event = events.get_event(user, event_id)
+    except DomainError as exc:
+        return reply("event_cancel", exc.message, event=event_id)
+    return reply("event_cancel", _("Your registration for %(event)s is cancelled.",
+                                   event=_event_line(event)), event=event_id,
+                 links=[_event_link(event)])
+
+
+# --- learning (adapter) ------------------------------------------------------------
+
+def learning(user, action: str, slots: dict) -> dict:
+    """The one place the learning track plugs in. Until portal/learning exists, it
+    recognises enrol / my_learning and points to the learning page; the learning
+    service will replace this function's body (prerequisites are its rule)."""
+    return reply(action, _("Enrolling and your progress in the learning track are coming soon "
+                           "to the learning page."), module=slots.get("module"),
+                 links=[{"label": _("Learning track"), "url": LEARNING_URL}])
