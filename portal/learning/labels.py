@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 STATES = {"locked": _l("Locked"), "open": _l("Open"), "enrolled": _l("Enrolled"),
-          "in_progress": _l("In progress"), "completed": _l("Completed")}
+          "in_progress": _l("Under way"), "completed": _l("Completed")}
 RULES = {"read": _l("Read the material"), "quiz": _l("Pass the quiz"),
          "session": _l("Attend a classroom session"),
          "assignment": _l("Assignment approved by a teacher")}

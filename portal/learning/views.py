@@ -41,7 +41,7 @@ def overview():
 @login_required
 def enrol_track():
     result = service.enrol_track(_me())
-    flash(_("You are enrolled in %(n)d module(s) that are open now.", n=len(result["enrolled"])),
+    flash(_("Modules you are now enrolled in: %(n)d.", n=len(result["enrolled"])),
           "success")
     return redirect(url_for("learning.overview"), 303)
 
