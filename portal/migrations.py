@@ -507,6 +507,39 @@ def _0012_learning(db: sqlite_utils.Database) -> None:
     )
 
 
+def _0013_learning_teachers(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE learning_teachers (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            max_per_quarter INTEGER NOT NULL DEFAULT 3 CHECK (max_per_quarter BETWEEN 0 AND 50),
+            active INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE learning_teacher_modules (
+            user_id INTEGER NOT NULL REFERENCES learning_teachers(user_id) ON DELETE CASCADE,
+            module_id TEXT NOT NULL,
+            PRIMARY KEY (user_id, module_id)
+        );
+        CREATE TABLE learning_teacher_unavailable (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES learning_teachers(user_id) ON DELETE CASCADE,
+            starts_on TEXT NOT NULL,
+            ends_on TEXT NOT NULL,
+            reason TEXT,
+            CHECK (ends_on >= starts_on)
+        );
+        CREATE TABLE learning_session_teachers (
+            event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES learning_teachers(user_id) ON DELETE CASCADE,
+            assigned_at TEXT NOT NULL,
+            PRIMARY KEY (event_id, user_id)
+        );
+        CREATE INDEX learning_session_teachers_user ON learning_session_teachers (user_id);
+        """
+    )
+
+
 MIGRATIONS = [
     ("0001_accounts", _0001_accounts),
     ("0002_desk", _0002_desk),
@@ -519,6 +552,7 @@ MIGRATIONS = [
     ("0010_outbox_attachments", _0010_outbox_attachments),
     ("0011_events", _0011_events),
     ("0012_learning", _0012_learning),
+    ("0013_learning_teachers", _0013_learning_teachers),
 ]
 
 
