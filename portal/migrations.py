@@ -495,6 +495,10 @@ def _0012_learning(db: sqlite_utils.Database) -> None:
             user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
             module_id TEXT NOT NULL,
             body TEXT NOT NULL,
+            file_name TEXT,
+            file_stored TEXT,
+            file_type TEXT,
+            file_size INTEGER,
             status TEXT NOT NULL DEFAULT 'submitted'
                 CHECK (status IN ('submitted', 'approved', 'revise')),
             submitted_at TEXT NOT NULL,
