@@ -70,3 +70,11 @@ def complete_intro(app, user) -> None:
     call(app, service.enrol, user, INTRO)
     read_all(app, user, INTRO)
     pass_quiz(app, user, INTRO)
+
+
+def switch_to(client, login_as, user):
+    """Log the current user out and ``user`` in."""
+    from tests.conftest import csrf
+
+    client.post("/logout", data={"csrf_token": csrf(client, "/leerlijn")})
+    return login_as(user)

@@ -7,7 +7,7 @@ import pytest
 from portal.learning import service
 from tests.conftest import csrf
 from tests.learning_support import (INTRO, QUALITY, acting, call, complete_intro,  # noqa: F401
-                                    courses, right_answers)
+                                    courses, right_answers, switch_to)
 
 
 @pytest.fixture
@@ -101,7 +101,6 @@ def test_staff_revoke_and_the_public_page_says_so(client, app, courses, people, 
     client.post("/logout", data={"csrf_token": token})
     assert client.get(f"/api/v1/certificates/{code}").get_json()["valid"] is False
     assert client.get(f"/certificaat/{code}").status_code == 200
-    csv = None
     login_as(people["staff"])
     csv = client.get("/leerlijn/beheer/voltooiingen.csv")
     assert csv.status_code == 200 and "Sanne de Vries" in csv.get_data(as_text=True)
@@ -151,3 +150,76 @@ def test_api_modules_enrolment_and_me(client, app, courses, people):
     assert me["completed"] == 1 and me["certificates"][0]["verify_url"].endswith(
         me["certificates"][0]["code"])
     assert client.get("/api/v1/learning/me").status_code == 401
+
+
+def test_staff_see_teacher_load_and_confirm_a_substitute(client, app, courses, people, login_as,
+                                                         make_user):
+    from datetime import datetime, timezone
+
+    from portal import timeutil
+    from portal.learning import teachers
+    from tests.learning_support import published
+
+    timeutil.set_now(datetime(2027, 1, 11, 9, 0, tzinfo=timezone.utc))
+    try:
+        staff = people["staff"]
+        anna, bram = make_user("employee", name="Anna Analist"), make_user("employee",
+                                                                            name="Bram BI")
+        for person in (anna, bram):
+            call(app, teachers.set_teacher, staff, person.id, [INTRO], 3)
+        event = published(app, staff, title="Introductie sessie", type="module_session",
+                          module=INTRO)
+        call(app, teachers.assign, staff, event["id"], anna.id)
+        login_as(staff)
+        pool = client.get("/leerlijn/beheer/docenten?kwartaal=2027-Q1").get_data(as_text=True)
+        assert "Anna Analist" in pool and "Introductie sessie" in pool
+        assert client.get("/leerlijn/beheer/docenten?kwartaal=bad").status_code == 400
+        page = client.get(f"/leerlijn/beheer/sessies/{event['id']}?uitval={anna.id}")
+        assert "Bram BI" in page.get_data(as_text=True)
+        token = csrf(client, "/leerlijn/beheer/docenten")
+        done = client.post(f"/leerlijn/beheer/sessies/{event['id']}/vervanging", data={
+            "csrf_token": token, "teacher_id": anna.id, "substitute_id": bram.id})
+        assert done.status_code == 303
+        assert [t["name"] for t in call(app, teachers.session_teachers, event["id"])] == ["Bram BI"]
+        bad = client.post(f"/leerlijn/beheer/sessies/{event['id']}/docent", data={
+            "csrf_token": token, "teacher_id": "abc"})
+        assert bad.status_code == 400
+        switch_to(client, login_as, bram)
+        teaching = client.get("/leerlijn/lesgeven").get_data(as_text=True)
+        assert "Introductie sessie" in teaching
+        assert client.get("/leerlijn/beheer/docenten").status_code == 403
+    finally:
+        timeutil.set_now(None)
+
+
+def test_hand_in_and_review_through_the_pages(client, app, courses, people, login_as, make_user):
+    from portal.learning import teachers
+
+    teacher = make_user("employee", name="Tessa Docent")
+    call(app, teachers.set_teacher, people["staff"], teacher.id, [QUALITY], 3)
+    complete_intro(app, people["learner"])
+    call(app, service.enrol, people["learner"], QUALITY)
+    login_as(people["learner"])
+    token = csrf(client, f"/leerlijn/{QUALITY}")
+    empty = client.post(f"/leerlijn/{QUALITY}/opdracht", data={"csrf_token": token, "body": " "})
+    assert empty.status_code == 400
+    ok = client.post(f"/leerlijn/{QUALITY}/opdracht", data={"csrf_token": token,
+                                                          "body": "Mijn vijf controles"})
+    assert ok.status_code == 303
+    switch_to(client, login_as, people["other"])
+    assert "Mijn vijf controles" not in client.get("/leerlijn/lesgeven").get_data(as_text=True)
+    switch_to(client, login_as, teacher)
+    page = client.get("/leerlijn/lesgeven").get_data(as_text=True)
+    assert "Mijn vijf controles" in page
+    token = csrf(client, "/leerlijn/lesgeven")
+    from tests.learning_support import acting
+    with acting(app) as db:
+        assignment_id = db.execute("SELECT id FROM learning_assignments").fetchone()[0]
+    bad = client.post(f"/leerlijn/opdracht/{assignment_id}/beoordelen",
+                      data={"csrf_token": token, "decision": "revise", "comment": ""})
+    assert bad.status_code == 400
+    good = client.post(f"/leerlijn/opdracht/{assignment_id}/beoordelen",
+                       data={"csrf_token": token, "decision": "revise", "comment": "Bron?"})
+    assert good.status_code == 303
+    switch_to(client, login_as, people["learner"])
+    assert "Bron?" in client.get(f"/leerlijn/{QUALITY}").get_data(as_text=True)

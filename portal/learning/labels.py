@@ -8,3 +8,5 @@ RULES = {"read": _l("Read the material"), "quiz": _l("Pass the quiz"),
          "session": _l("Attend a classroom session"),
          "assignment": _l("Assignment approved by a teacher")}
 LEVELS = {"basis": _l("Basic"), "verdieping": _l("Advanced"), "expert": _l("Expert")}
+ASSIGNMENT_STATUSES = {"submitted": _l("Waiting for review"), "approved": _l("Approved"),
+                       "revise": _l("Revise and hand in again")}

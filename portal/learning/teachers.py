@@ -353,3 +353,32 @@ def my_sessions(user: User) -> list[dict]:
         event["teachers"] = session_teachers(event_id)
         out.append(event)
     return sorted(out, key=lambda e: e["starts_at"])
+
+
+def upcoming_sessions(user: User) -> list[dict]:
+    """Staff: upcoming module sessions with their teachers (none = needs a teacher)."""
+    _require_staff(user)
+    out = []
+    for event in _sessions(user).values():
+        if event["is_past"] or event["status"] == "cancelled":
+            continue
+        event["teachers"] = session_teachers(event["id"])
+        out.append(event)
+    return sorted(out, key=lambda e: e["starts_at"])
+
+
+def session_detail(user: User, event_id: int) -> dict:
+    """Staff: one module session with its teachers and the pool members who could join."""
+    _require_staff(user)
+    event = _module_session(user, event_id)
+    db = get_db()
+    sessions = _sessions(user)
+    current = {t["id"] for t in session_teachers(event_id)}
+    available = []
+    for row in db.execute("SELECT t.*, u.name, u.email, u.department FROM learning_teachers t"
+                          " JOIN users u ON u.id = t.user_id WHERE u.active = 1"
+                          " ORDER BY u.name COLLATE NOCASE").fetchall():
+        if row["user_id"] not in current and not _blocked(db, row, event, sessions):
+            available.append({"id": row["user_id"], "name": row["name"]})
+    event["teachers"] = session_teachers(event_id)
+    return {"event": event, "available": available}

@@ -6,25 +6,28 @@ Every action is a plain POST form with CSRF (works without JavaScript).
 
 from __future__ import annotations
 
-from flask import (Blueprint, current_app, flash, make_response, redirect, request, url_for)
+from flask import (Blueprint, current_app, flash, make_response, redirect, request, send_file,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import parsing
-from ..errors import Conflict
+from ..desk.attachments import from_file_storages
+from ..errors import Conflict, Invalid
 from ..htmx import render
 from ..kb.render import render_markdown
 from ..mail.render import absolute_url
 from ..templating import date_filter
-from . import certificates, content, quiz, service
-from .labels import LEVELS, RULES, STATES
+from . import assignments, certificates, quiz, service, teachers
+from .labels import ASSIGNMENT_STATUSES, LEVELS, RULES, STATES
 
 bp = Blueprint("learning", __name__)
 
 
 @bp.app_context_processor
 def learning_labels():
-    return {"LEARNING_STATES": STATES, "LEARNING_RULES": RULES, "LEARNING_LEVELS": LEVELS}
+    return {"LEARNING_STATES": STATES, "LEARNING_RULES": RULES, "LEARNING_LEVELS": LEVELS,
+            "ASSIGNMENT_STATUSES": ASSIGNMENT_STATUSES}
 
 
 def _me():
@@ -34,7 +37,8 @@ def _me():
 @bp.get("/leerlijn")
 @login_required
 def overview():
-    return render("learning/overview.html", overview=service.overview(_me()))
+    return render("learning/overview.html", overview=service.overview(_me()),
+                  is_teacher=teachers.is_teacher(_me()))
 
 
 @bp.post("/leerlijn/inschrijven")
@@ -48,6 +52,9 @@ def enrol_track():
 
 def _module_page(module_id: str, status: int = 200, **extra):
     module = service.module_detail(_me(), module_id)
+    extra.setdefault("errors", {})
+    if module["assignment"] and "assignment" in module["completion"]:
+        extra["my_assignments"] = assignments.mine(_me(), module_id)
     return render("learning/module.html", status=status, module=module,
                   body_html=render_markdown(module["body"]).html,
                   quiz_info=quiz.attempts(_me(), module_id) if module["quiz"] and
@@ -79,6 +86,54 @@ def mark_read(module_id):
     done = request.form.get("done", "1") != "0"
     service.mark_read(_me(), module_id, request.form.get("section"), done)
     return redirect(url_for("learning.module", module_id=module_id) + "#lezen", 303)
+
+
+@bp.post("/leerlijn/<module_id>/opdracht")
+@login_required
+def submit_assignment(module_id):
+    uploads = from_file_storages(request.files.getlist("file"))
+    try:
+        if len(uploads) > 1:
+            raise Invalid(_("One file at most."), {"file": _("One file at most.")})
+        assignments.submit(_me(), module_id, request.form.get("body"),
+                           uploads[0] if uploads else None)
+    except (Invalid, Conflict) as exc:
+        return _module_page(module_id, exc.status, errors=exc.fields,
+                            assignment_error=exc.message, body=request.form.get("body", ""))
+    flash(_("Your assignment is handed in. A teacher will review it."), "success")
+    return redirect(url_for("learning.module", module_id=module_id) + "#opdracht", 303)
+
+
+@bp.get("/leerlijn/opdracht/<int:assignment_id>/bestand")
+@login_required
+def assignment_file(assignment_id):
+    path, name, content_type = assignments.file_path(_me(), assignment_id)
+    response = send_file(path, mimetype=content_type, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/leerlijn/lesgeven")
+@login_required
+def teaching():
+    user = _me()
+    return render("learning/teaching.html", sessions=teachers.my_sessions(user),
+                  waiting=assignments.for_review(user), errors={})
+
+
+@bp.post("/leerlijn/opdracht/<int:assignment_id>/beoordelen")
+@login_required
+def review_assignment(assignment_id):
+    user = _me()
+    try:
+        assignments.review(user, assignment_id, request.form.get("decision"),
+                           request.form.get("comment"))
+    except Invalid as exc:
+        return render("learning/teaching.html", status=400, sessions=teachers.my_sessions(user),
+                      waiting=assignments.for_review(user), errors=exc.fields,
+                      review_error=exc.message, failed_id=assignment_id)
+    flash(_("Your review is saved and the learner can see it."), "success")
+    return redirect(url_for("learning.teaching"), 303)
 
 
 @bp.post("/leerlijn/<module_id>/toets")
