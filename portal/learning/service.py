@@ -137,7 +137,8 @@ def _module_state(db, learner: User, module: dict, titles: dict, sections=None) 
     if enrolment and enrolment["completed_at"]:
         state = "completed"
     elif enrolment:
-        started = facts["read"] or facts["attempts"] or facts["assignment"] or facts["attended"]
+        started = (facts["read"] or facts["attempts"] or facts["assignment"]
+                   or ("session" in module["completion"] and facts["attended"]))
         state = "in_progress" if started else "enrolled"
     else:
         state = "locked" if missing else "open"
