@@ -85,7 +85,7 @@ def enrol(module_id):
 def mark_read(module_id):
     done = request.form.get("done", "1") != "0"
     service.mark_read(_me(), module_id, request.form.get("section"), done)
-    return redirect(url_for("learning.module", module_id=module_id) + "#lezen", 303)
+    return redirect(url_for("learning.module", module_id=module_id) + "#leesvoortgang", 303)
 
 
 @bp.post("/leerlijn/<module_id>/opdracht")
@@ -101,7 +101,7 @@ def submit_assignment(module_id):
         return _module_page(module_id, exc.status, errors=exc.fields,
                             assignment_error=exc.message, body=request.form.get("body", ""))
     flash(_("Your assignment is handed in. A teacher will review it."), "success")
-    return redirect(url_for("learning.module", module_id=module_id) + "#opdracht", 303)
+    return redirect(url_for("learning.module", module_id=module_id) + "#inleveren", 303)
 
 
 @bp.get("/leerlijn/opdracht/<int:assignment_id>/bestand")
