@@ -25,7 +25,7 @@ REASON_MAX = 500
 
 
 def new_code() -> str:
-    """20 characters from a 120-bit secret, readable: letters and digits only."""
+    """20 characters from a 32-letter alphabet (100 bits), in groups of five."""
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     raw = "".join(secrets.choice(alphabet) for _ in range(20))
     return "-".join(raw[i:i + 5] for i in range(0, 20, 5))
