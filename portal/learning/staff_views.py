@@ -153,27 +153,32 @@ def _teacher_id(name: str) -> int:
     return parsing.integer(request.form.get(name), name, low=1, required=True)
 
 
+def _session_change(event_id: int, change, message: str):
+    """Run a change of a session's teachers; a Conflict shows the session page again."""
+    try:
+        change()
+    except Conflict as exc:
+        return _session_page(event_id, 409, session_error=exc.message)
+    flash(message, "success")
+    return redirect(url_for("learning.session", event_id=event_id), 303)
+
+
 @bp.post("/leerlijn/beheer/sessies/<int:event_id>/docent")
 @login_required
 def assign_teacher(event_id):
-    try:
-        teachers.assign(_staff(), event_id, _teacher_id("teacher_id"))
-    except Conflict as exc:
-        return _session_page(event_id, 409, session_error=exc.message)
-    flash(_("The teacher is added and has been sent an invitation."), "success")
-    return redirect(url_for("learning.session", event_id=event_id), 303)
+    user, teacher_id = _staff(), _teacher_id("teacher_id")
+    return _session_change(event_id, lambda: teachers.assign(user, event_id, teacher_id),
+                           _("The teacher is added and has been sent an invitation."))
 
 
 @bp.post("/leerlijn/beheer/sessies/<int:event_id>/vervanging")
 @login_required
 def replace_teacher(event_id):
-    try:
-        teachers.replace(_staff(), event_id, _teacher_id("teacher_id"),
-                         _teacher_id("substitute_id"))
-    except Conflict as exc:
-        return _session_page(event_id, 409, session_error=exc.message)
-    flash(_("The substitute is confirmed; teachers and learners have been told."), "success")
-    return redirect(url_for("learning.session", event_id=event_id), 303)
+    user = _staff()
+    teacher_id, substitute_id = _teacher_id("teacher_id"), _teacher_id("substitute_id")
+    return _session_change(
+        event_id, lambda: teachers.replace(user, event_id, teacher_id, substitute_id),
+        _("The substitute is confirmed; teachers and learners have been told."))
 
 
 @bp.post("/leerlijn/beheer/sessies/<int:event_id>/afmelden")

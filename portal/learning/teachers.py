@@ -233,6 +233,18 @@ def _blocked(db, row, event: dict, sessions: dict[int, dict], ignore: int | None
     return None
 
 
+def _check_candidate(db, event: dict, teacher_id: int, current: list[dict],
+                     sessions: dict[int, dict]) -> None:
+    """Conflict unless ``teacher_id`` (in the pool) may join ``event`` now."""
+    row = _teacher_row(db, teacher_id)
+    if any(t["id"] == teacher_id for t in current):
+        raise Conflict(_("This teacher already teaches this session."))
+    reason = _blocked(db, row, event, sessions)
+    if reason:
+        raise Conflict(_("%(name)s cannot teach this session: %(reason)s.", name=row["name"],
+                         reason=reason))
+
+
 def assign(user: User, event_id: int, teacher_id: int) -> list[dict]:
     """Staff: add a teacher to a module session (at most two)."""
     _require_staff(user)
@@ -240,16 +252,10 @@ def assign(user: User, event_id: int, teacher_id: int) -> list[dict]:
     db = get_db()
     sessions = _sessions(user)
     with transaction(db):
-        row = _teacher_row(db, teacher_id)
         current = session_teachers(event_id)
-        if any(t["id"] == teacher_id for t in current):
-            raise Conflict(_("This teacher already teaches this session."))
         if len(current) >= MAX_TEACHERS:
             raise Conflict(_("A session has at most two teachers."))
-        reason = _blocked(db, row, event, sessions)
-        if reason:
-            raise Conflict(_("%(name)s cannot teach this session: %(reason)s.", name=row["name"],
-                             reason=reason))
+        _check_candidate(db, event, teacher_id, current, sessions)
         _insert(db, user, event, teacher_id, lead=not current)
     return session_teachers(event_id)
 
@@ -317,16 +323,10 @@ def replace(user: User, event_id: int, teacher_id: int, substitute_id: int) -> l
     db = get_db()
     sessions = _sessions(user)
     with transaction(db):
-        row = _teacher_row(db, substitute_id)
         current = session_teachers(event_id)
         if not any(t["id"] == teacher_id for t in current):
             raise NotFound(_("This teacher does not teach this session."))
-        if any(t["id"] == substitute_id for t in current):
-            raise Conflict(_("This teacher already teaches this session."))
-        reason = _blocked(db, row, event, sessions)
-        if reason:
-            raise Conflict(_("%(name)s cannot teach this session: %(reason)s.", name=row["name"],
-                             reason=reason))
+        _check_candidate(db, event, substitute_id, current, sessions)
         was_lead = bool(event["organiser"] and event["organiser"]["id"] == teacher_id)
         _drop(db, user, event, teacher_id)
         _insert(db, user, event, substitute_id, lead=was_lead or len(current) == 1)

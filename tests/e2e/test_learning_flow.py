@@ -10,25 +10,15 @@ from urllib.parse import urlsplit
 from playwright.sync_api import expect
 
 from portal import timeutil
-from tests.conftest import PASSWORD
+from tests.e2e.test_events_flow import DESKTOP, _page
 from tests.events_support import event_data
 from tests.learning_support import INTRO, PRIVACY, call, complete_intro, courses, right_answers  # noqa: F401
 
-DESKTOP = {"width": 1280, "height": 900}
 
-
-def _page(browser, base, user=None):
+def _anonymous(browser):
     context = browser.new_context(locale="nl-NL", viewport=DESKTOP)
     context.set_default_timeout(10_000)
-    page = context.new_page()
-    if user is not None:
-        page.goto(f"{base}/login")
-        page.fill("#email", user.email)
-        page.fill("#password", PASSWORD)
-        with page.expect_navigation():
-            page.locator("main form button[type=submit]").click()
-        assert "/login" not in page.url
-    return context, page
+    return context, context.new_page()
 
 
 def test_learner_completes_a_module_and_the_certificate_verifies_logged_out(
@@ -85,7 +75,7 @@ def test_learner_completes_a_module_and_the_certificate_verifies_logged_out(
         verify_url = page.locator("dd a[href*='/certificaat/']").get_attribute("href")
         context.close()
 
-        anonymous, public = _page(browser, base)
+        anonymous, public = _anonymous(browser)
         public.goto(base + urlsplit(verify_url).path)  # the link is on BASE_URL
         expect(public.locator("main")).to_contain_text("Geldig certificaat")
         expect(public.locator("main")).to_contain_text("Zoë de Vries")
