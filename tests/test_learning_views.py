@@ -223,3 +223,14 @@ def test_hand_in_and_review_through_the_pages(client, app, courses, people, logi
     assert good.status_code == 303
     switch_to(client, login_as, people["learner"])
     assert "Bron?" in client.get(f"/leerlijn/{QUALITY}").get_data(as_text=True)
+
+
+def test_staff_figures_per_period(client, app, courses, people, login_as):
+    complete_intro(app, people["learner"])
+    login_as(people["staff"])
+    now = client.get("/leerlijn/beheer").get_data(as_text=True)
+    assert "100%" in now  # the intro quiz: one attempt, passed
+    earlier = client.get("/leerlijn/beheer?van=2001-01-01&tot=2001-12-31")
+    assert earlier.status_code == 200 and "100%" not in earlier.get_data(as_text=True)
+    assert client.get("/leerlijn/beheer?van=gisteren").status_code == 400
+    assert client.get("/leerlijn/beheer?van=2027-02-01&tot=2027-01-01").status_code == 400

@@ -14,7 +14,42 @@ from ..errors import Forbidden
 from ..events.attendance import _safe as safe_cell
 from . import content
 
-__all__ = ["module_figures", "completions_csv"]
+__all__ = ["module_figures", "completions_csv", "period_bounds"]
+
+
+def period_bounds(first, last) -> tuple[str | None, str | None]:
+    """UTC ISO bounds of the local days ``first`` to ``last`` (YYYY-MM-DD, both optional,
+    inclusive); Invalid for anything else."""
+    from datetime import date, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    from .. import timeutil
+    from ..errors import Invalid
+
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    out, errors = [], {}
+    for name, value, shift in (("van", first, 0), ("tot", last, 1)):
+        if value in (None, ""):
+            out.append(None)
+            continue
+        try:
+            day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 \
+                else None
+        except ValueError:
+            day = None
+        if day is None:
+            errors[name] = _("Give a date as YYYY-MM-DD.")
+            out.append(None)
+            continue
+        moment = datetime.combine(day + timedelta(days=shift), time(0), tzinfo=tz)
+        out.append(timeutil.iso(moment))
+    if not errors and out[0] and out[1] and out[1] <= out[0]:
+        errors["tot"] = _("The end is before the start.")
+    if errors:
+        raise Invalid(_("Please correct the marked fields."), errors)
+    return out[0], out[1]
 
 
 def _require_staff(user: User) -> None:

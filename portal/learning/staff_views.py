@@ -24,8 +24,15 @@ def _staff():
 
 def _page(status: int = 200, **extra):
     user = _staff()
-    context = {"figures": figures.module_figures(user), "modules": content.modules(),
-               "errors": {}, "form": {}}
+    period = {"van": request.args.get("van", ""), "tot": request.args.get("tot", "")}
+    errors = {}
+    try:
+        start, end = figures.period_bounds(period["van"], period["tot"])
+    except Invalid as exc:
+        start = end = None
+        errors, status = exc.fields, 400
+    context = {"figures": figures.module_figures(user, start, end), "modules": content.modules(),
+               "errors": {}, "form": {}, "period": period, "period_errors": errors}
     context.update(extra)
     return render("learning/staff.html", status=status, **context)
 
