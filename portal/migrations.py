@@ -462,6 +462,122 @@ def _0020_chat(db: sqlite_utils.Database) -> None:
     )
 
 
+def _0012_learning(db: sqlite_utils.Database) -> None:
+    _script(db,
+        """
+        CREATE TABLE learning_enrolments (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            module_id TEXT NOT NULL,
+            enrolled_at TEXT NOT NULL,
+            completed_at TEXT,
+            UNIQUE (user_id, module_id)
+        );
+        CREATE TABLE learning_waivers (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            module_id TEXT NOT NULL,
+            prerequisite_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            waived_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            waived_at TEXT NOT NULL,
+            UNIQUE (user_id, module_id, prerequisite_id)
+        );
+        CREATE TABLE learning_reading (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            module_id TEXT NOT NULL,
+            section TEXT NOT NULL,
+            read_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, module_id, section)
+        );
+        CREATE TABLE learning_quiz_attempts (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            module_id TEXT NOT NULL,
+            attempt_no INTEGER NOT NULL,
+            question_order TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            submitted_at TEXT,
+            score INTEGER,
+            passed INTEGER,
+            UNIQUE (user_id, module_id, attempt_no)
+        );
+        CREATE INDEX learning_quiz_attempts_module ON learning_quiz_attempts (module_id, submitted_at);
+        CREATE TABLE learning_quiz_answers (
+            attempt_id INTEGER NOT NULL REFERENCES learning_quiz_attempts(id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            option_ids TEXT NOT NULL,
+            correct INTEGER NOT NULL,
+            PRIMARY KEY (attempt_id, question_id)
+        );
+        CREATE TABLE learning_certificates (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            track TEXT NOT NULL,
+            module_id TEXT,
+            title TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            revoked_at TEXT,
+            revoked_reason TEXT,
+            revoked_by INTEGER REFERENCES users(id) ON DELETE SET NULL
+        );
+        CREATE UNIQUE INDEX learning_certificates_one ON learning_certificates
+            (user_id, track, COALESCE(module_id, ''));
+        CREATE TABLE learning_assignments (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            module_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            file_name TEXT,
+            file_stored TEXT,
+            file_type TEXT,
+            file_size INTEGER,
+            status TEXT NOT NULL DEFAULT 'submitted'
+                CHECK (status IN ('submitted', 'approved', 'revise')),
+            submitted_at TEXT NOT NULL,
+            reviewer_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            review_comment TEXT,
+            reviewed_at TEXT
+        );
+        CREATE INDEX learning_assignments_user ON learning_assignments (user_id, module_id);
+        """
+    )
+
+
+def _0013_learning_teachers(db: sqlite_utils.Database) -> None:
+    _script(db,
+        """
+        CREATE TABLE learning_teachers (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            max_per_quarter INTEGER NOT NULL DEFAULT 3 CHECK (max_per_quarter BETWEEN 0 AND 50),
+            active INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE learning_teacher_modules (
+            user_id INTEGER NOT NULL REFERENCES learning_teachers(user_id) ON DELETE CASCADE,
+            module_id TEXT NOT NULL,
+            PRIMARY KEY (user_id, module_id)
+        );
+        CREATE TABLE learning_teacher_unavailable (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES learning_teachers(user_id) ON DELETE CASCADE,
+            starts_on TEXT NOT NULL,
+            ends_on TEXT NOT NULL,
+            reason TEXT,
+            CHECK (ends_on >= starts_on)
+        );
+        CREATE TABLE learning_session_teachers (
+            event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES learning_teachers(user_id) ON DELETE CASCADE,
+            assigned_at TEXT NOT NULL,
+            PRIMARY KEY (event_id, user_id)
+        );
+        CREATE INDEX learning_session_teachers_user ON learning_session_teachers (user_id);
+        """
+    )
+
+
 MIGRATIONS = [
     ("0001_accounts", _0001_accounts),
     ("0002_desk", _0002_desk),
@@ -473,6 +589,8 @@ MIGRATIONS = [
     ("0008_sessions_and_outbox", _0008_sessions_and_outbox),
     ("0010_outbox_attachments", _0010_outbox_attachments),
     ("0011_events", _0011_events),
+    ("0012_learning", _0012_learning),
+    ("0013_learning_teachers", _0013_learning_teachers),
     ("0020_chat", _0020_chat),
 ]
 

@@ -10,6 +10,7 @@ import pytest
 
 from portal import timeutil
 from tests.conftest import csrf
+from tests.learning_support import courses  # noqa: F401 (fixture)
 from tests.desk_support import acting, count, create
 from tests.events_support import published
 from tests.search_docs import api_token, load_knowledge
@@ -159,10 +160,24 @@ def test_new_request_opens_the_prefilled_form(kb, make_user, login_as):
     assert "betaald parkeren" in page
 
 
-def test_learning_intents_point_to_the_learning_page(kb, make_user):
-    result = turn(kb, make_user(), "ik wil me inschrijven voor module datakwaliteit")
-    assert result["action"] == "enrol" and result["module"] == "dgw-03-datakwaliteit"
-    assert result["links"][0]["url"] == "/leerlijn"
+def test_enrolment_by_chat_after_confirmation_with_prerequisites_explained(kb, courses,
+                                                                           make_user):
+    from tests.learning_support import complete_intro
+
+    user = make_user()
+    locked = turn(kb, user, "ik wil me inschrijven voor module datakwaliteit")
+    assert locked["action"] == "enrol" and locked["module"] == "dgw-03-datakwaliteit"
+    assert count(kb, "learning_enrolments") == 0  # only proposed
+    refused = turn(kb, user, "ja", locked["conversation_id"])
+    assert count(kb, "learning_enrolments") == 0  # the learning service says no
+    assert "/leerlijn/dgw-01-introductie" in [link["url"] for link in refused["links"]]
+    complete_intro(kb, user)
+    again = turn(kb, user, "ik wil me inschrijven voor module datakwaliteit")
+    done = turn(kb, user, "ja", again["conversation_id"])
+    assert done["action"] == "enrol"
+    assert count(kb, "learning_enrolments", "module_id = 'dgw-03-datakwaliteit'") == 1
+    progress = turn(kb, user, "hoe ver ben ik met de leerlijn")
+    assert progress["action"] == "my_learning" and "1" in progress["reply"]
 
 
 # --- handover -----------------------------------------------------------------------

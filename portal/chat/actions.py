@@ -16,6 +16,7 @@ from ..desk import service as desk
 from ..errors import DomainError
 from ..events import registration
 from ..events import service as events
+from ..learning import service as learning_service
 from ..templating import datetime_filter
 from . import intents
 
@@ -213,12 +214,49 @@ def event_cancel(user, event_id: int) -> dict:
                  links=[_event_link(event)])
 
 
-# --- learning (adapter) ------------------------------------------------------------
+# --- learning ----------------------------------------------------------------------
+
+def _module_link(module_id: str, title: str) -> dict:
+    return {"label": title, "url": f"{LEARNING_URL}/{module_id}"}
+
 
 def learning(user, action: str, slots: dict) -> dict:
-    """The one place the learning track plugs in. Until portal/learning exists, it
-    recognises enrol / my_learning and points to the learning page; the learning
-    service will replace this function's body (prerequisites are its rule)."""
-    return reply(action, _("Enrolling and your progress in the learning track are coming soon "
-                           "to the learning page."), module=slots.get("module"),
-                 links=[{"label": _("Learning track"), "url": LEARNING_URL}])
+    """The learner's progress and next step, or a proposed enrolment (confirmed first).
+    The learning service owns the rules: prerequisites, states, certificates."""
+    try:
+        overview = learning_service.overview(user)
+    except DomainError as exc:
+        return reply(action, exc.message, links=[{"label": _("Learning track"), "url": LEARNING_URL}])
+    modules = {m["id"]: m for m in overview["modules"]}
+    module_id = slots.get("module")
+    if action == "enrol" and module_id in modules:
+        module = modules[module_id]
+        if module["state"] in ("enrolled", "in_progress", "completed"):
+            return reply("enrol", _("You are already enrolled in %(module)s.", module=module["title"]),
+                         module=module_id, links=[_module_link(module_id, module["title"])])
+        return reply("enrol", _("Shall I enrol you in %(module)s? Answer \u201cja\u201d to confirm.",
+                                module=module["title"]), module=module_id,
+                     links=[_module_link(module_id, module["title"])],
+                     pending={"action": "enrol", "module": module_id})
+    text = _("You have completed %(done)d of %(total)d modules of the learning track.",
+             done=overview["completed"], total=overview["total"])
+    links = [{"label": _("Learning track"), "url": LEARNING_URL}]
+    step = overview["next_step"]
+    if step:
+        text += " " + _("Next step: %(module)s.", module=step["title"])
+        links.insert(0, _module_link(step["id"], step["title"]))
+    if action == "enrol":
+        text = _("Which module do you mean? Choose one on the learning page.") + " " + text
+    return reply(action, text, module=step["id"] if step else None, links=links)
+
+
+def enrol(user, module_id: str) -> dict:
+    """Enrol after the user confirmed; a missing prerequisite is explained with its link."""
+    try:
+        module = learning_service.enrol(user, module_id)
+    except DomainError as exc:
+        missing = getattr(exc, "missing", None) or []
+        return reply("enrol", exc.message, module=module_id,
+                     links=[_module_link(m["id"], m["title"]) for m in missing])
+    return reply("enrol", _("You are enrolled in %(module)s.", module=module["title"]),
+                 module=module_id, links=[_module_link(module_id, module["title"])])

@@ -146,6 +146,8 @@ def _execute(user, pending: dict, conversation: dict | None, message: str) -> di
         return actions.event_signup(user, pending["event"])
     if action == "event_cancel":
         return actions.event_cancel(user, pending["event"])
+    if action == "enrol":
+        return actions.enrol(user, pending["module"])
     if action == "handover":
         subject, transcript = _transcript(conversation["id"] if conversation else None, message)
         return actions.handover(user, subject, transcript)

@@ -50,4 +50,10 @@ def logins_text(base_url: str) -> str:
     for email, name, role, teams, _department in DEMO_USERS:
         what = role + (f" ({', '.join(teams)})" if teams else "")
         lines.append(f"  {email:<36} {name:<18} {what}")
+    from .learning import teacher_logins
+
+    teachers = teacher_logins()
+    email, name, job = teachers[0]
+    lines.append(f"  {email:<36} {name:<18} teacher ({job}), one of {len(teachers)} in the"
+                 " learning track's pool")
     return "\n".join(lines)

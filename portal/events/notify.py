@@ -40,6 +40,14 @@ KINDS = {
                         "cancel"),
     "event_cancelled_waitlisted": (_l("Cancelled"), _l("This event has been cancelled; the "
                                                        "waiting list is closed."), None),
+    "updated": (_l("Changed"), _l("The details of this event have changed (for example who "
+                                  "teaches it). The attached invitation updates your calendar."),
+                "request"),
+    "hosting": (_l("You host"), _l("You are now one of the hosts (teachers) of this event. The "
+                                   "attached invitation puts it in your calendar."), "request"),
+    "hosting_ended": (_l("No longer hosting"), _l("You are no longer a host (teacher) of this "
+                                                  "event. The attached cancellation removes it "
+                                                  "from your calendar."), "cancel"),
     "reminder": (_l("Reminder"), _l("A reminder: you are signed up for this event."), None),
 }
 

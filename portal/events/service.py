@@ -19,17 +19,20 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 
+from flask import current_app
+
 from flask_babel import gettext as _
 
 from .. import parsing, timeutil
 from ..accounts.service import User
 from ..db import get_db, transaction
 from ..errors import Conflict, Forbidden, Invalid
+from ..mail.sender import mail_domain
 from . import notify, store, validation
 from .labels import EVENT_TYPES
 
 __all__ = ["list_events", "get_event", "create_event", "update_event", "publish_event",
-           "cancel_event", "my_registrations", "FILTER_KEYS"]
+           "cancel_event", "my_registrations", "announce_update", "notify_host", "FILTER_KEYS"]
 
 FILTER_KEYS = ("type", "month", "mode", "has_seats", "when", "status", "q")
 MAX_LIMIT = 200
@@ -243,6 +246,33 @@ def _announce_change(db, event_id: int, reset_reminder: bool) -> None:
             notify.send(db, "changed", event, reg)
         else:
             notify.send(db, "changed_waitlisted", event, reg, position=store.position(db, reg))
+
+
+def announce_update(user: User, event_id: int) -> int:
+    """Staff: tell everyone with a seat that the event's details changed (a new teacher,
+    say), with the updated invitation. Returns the number of people told."""
+    with _managed(user, event_id) as (db, row):
+        if row["status"] != "published" or timeutil.parse(row["ends_at"]) <= timeutil.now():
+            return 0
+        stamp = timeutil.iso()
+        db.execute("UPDATE registrations SET sequence = sequence + 1, updated_at = ?"
+                   " WHERE event_id = ? AND status = 'confirmed'", [stamp, event_id])
+        event = store.to_event(db, store.load_row(db, event_id))
+        regs = db.execute("SELECT * FROM registrations WHERE event_id = ? AND status ="
+                          " 'confirmed'", [event_id]).fetchall()
+        for reg in regs:
+            notify.send(db, "updated", event, reg)
+        return len(regs)
+
+
+def notify_host(user: User, event_id: int, host_id: int, added: bool) -> None:
+    """Staff: mail a host (a teacher of a session) that they now host the event, or no
+    longer, with an invitation (or cancellation) for their calendar."""
+    with _managed(user, event_id) as (db, row):
+        event = store.to_event(db, row)
+        host = {"user_id": host_id, "uid": f"host-{event_id}-{host_id}@"
+                f"{mail_domain(current_app.config)}", "sequence": int(timeutil.now().timestamp())}
+        notify.send(db, "hosting" if added else "hosting_ended", event, host)
 
 
 def publish_event(user: User, event_id: int) -> dict:

@@ -415,3 +415,82 @@ def test_error_summary_links_lead_to_their_fields(live_server, page, make_user):
     assert page.evaluate("document.activeElement.name") == "personal_data"
     page.keyboard.press("Space")  # the keyboard carries on right there
     assert page.locator('input[name="personal_data"]').first.is_checked()
+
+
+@pytest.fixture
+def learning_demo(app):
+    """Demo accounts, the agenda and the learning track (courses, pool, progress)."""
+    from portal.demo import events, learning, users
+
+    shutil.copytree(Path(__file__).resolve().parents[2] / "courses",
+                    Path(app.config["COURSES_DIR"]), dirs_exist_ok=True)
+    Path(app.config["KNOWLEDGE_DIR"]).mkdir(parents=True, exist_ok=True)
+    with app.test_request_context():
+        accounts = users.ensure_users()
+        events.load_events(accounts)
+        learning.load_learning(accounts)
+    return accounts
+
+
+def test_learning_pages_have_no_wcag_violations(live_server, browser, learning_demo):
+    from portal.db import get_db
+
+    app, base = live_server.app, live_server.url
+    audit = Audit(base)
+    with app.app_context():
+        db = get_db()
+        code = db.execute("SELECT code FROM learning_certificates c JOIN users u ON"
+                          " u.id = c.user_id WHERE u.email = 'sanne.devries@denhaag.example'"
+                          ).fetchone()[0]
+        revoked = db.execute("SELECT code FROM learning_certificates WHERE revoked_at IS NOT"
+                             " NULL").fetchone()[0]
+        session = db.execute("SELECT s.event_id, s.user_id FROM learning_session_teachers s"
+                             " JOIN events e ON e.id = s.event_id WHERE e.starts_at >"
+                             " datetime('now') ORDER BY e.starts_at LIMIT 1").fetchone()
+        teacher = db.execute("SELECT u.email FROM learning_teachers t JOIN users u ON"
+                             " u.id = t.user_id JOIN learning_teacher_modules m ON"
+                             " m.user_id = t.user_id WHERE m.module_id ="
+                             " 'dgw-04-visualiseren-en-dashboards' ORDER BY u.name"
+                             " LIMIT 1").fetchone()[0]
+
+    context = _context(browser)
+    page = context.new_page()
+    audit.visit(page, f"/certificaat/{code}", "certificate verification (logged out)")
+    audit.visit(page, f"/certificaat/{revoked}", "revoked certificate (logged out)")
+    _login(page, base, "sanne.devries@denhaag.example")
+    audit.visit(page, "/leerlijn", "my learning track")
+    audit.visit(page, "/leerlijn/dgw-03-datakwaliteit", "module in progress")
+    audit.visit(page, "/leerlijn/dgw-04-visualiseren-en-dashboards", "locked module")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Inschrijven voor deze module").click()
+    audit.check(page, "locked module after trying to enrol")
+    page.goto(base + "/leerlijn/dgw-03-datakwaliteit")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start de toets").click()
+    audit.check(page, "quiz")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Antwoorden inleveren").click()
+    audit.check(page, "quiz result with explanations")
+    audit.visit(page, f"/leerlijn/certificaten/{code}", "certificate")
+    audit.visit(page, "/leerlijn/mijn-gegevens", "my learning data")
+    audit.reflow(page)
+    context.close()
+
+    context = _context(browser)
+    page = context.new_page()
+    _login(page, base, teacher)
+    audit.visit(page, "/leerlijn/lesgeven", "my teaching")
+    context.close()
+
+    context = _context(browser)
+    page = context.new_page()
+    _login(page, base, "eva.mulder@denhaag.example")
+    audit.visit(page, "/leerlijn/beheer", "learning track management")
+    audit.visit(page, "/leerlijn/beheer/docenten", "teacher pool and load")
+    audit.visit(page, f"/leerlijn/beheer/sessies/{session['event_id']}?uitval={session['user_id']}",
+                "session with substitute proposal")
+    audit.reflow(page)
+    context.close()
+    assert not audit.found and not audit.sideways, (
+        f"axe found accessibility violations on {len(audit.found)} of {len(audit.checked)} pages, "
+        f"{len(audit.sideways)} pages scroll sideways at 320 px:\n{audit.report()}")

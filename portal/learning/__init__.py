@@ -1,0 +1,1 @@
+"""The learning track: modules from courses/, enrolment, completion, quizzes, certificates."""
