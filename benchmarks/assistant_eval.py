@@ -112,8 +112,9 @@ def main() -> None:
             report = search.rebuild_index()
             search.warm_up()
             mode = search.search("datashop").mode
-            print(f"CPU: {cpu_model()}; search runtime: {app.config.get('EMBEDDING_BACKEND')} "
-                  f"backend, model {report['model']}, mode {mode}")
+            state = search.engine_state()
+            print(f"CPU: {cpu_model()}; search runtime: {state.get('runtime') or state['state']}, "
+                  f"model {report['model']}, mode {mode}")
             results = run(app, rows)
             s = summary(results)
             times = [out["took_ms"] for _, out, _ in results]
