@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.e2e.browser_support import login_as
 from tests.search_docs import load_knowledge
 
 
@@ -16,10 +16,7 @@ def test_htmx_pages_work_under_the_csp_with_no_violation(live_server, browser, m
     refused = []
     page.on("console", lambda m: refused.append(m.text)
             if "Content Security Policy" in m.text or "Refused to" in m.text else None)
-    page.goto(f"{live_server.url}/login")
-    page.fill("#email", employee.email)
-    page.fill("#password", PASSWORD)
-    page.locator("main button[type=submit]").click()
+    login_as(page, live_server.url, employee)
     page.goto(f"{live_server.url}/aanvraag/dashboard")
     page.locator("#subject").press_sequentially("Nieuw dashboard voor parkeerdruk", delay=20)
     # The suggestions arrive by htmx POST (CSRF header from hx-headers): script and XHR run.

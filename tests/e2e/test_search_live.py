@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.e2e.browser_support import login_as
 from tests.search_docs import load_knowledge
 
 
@@ -33,10 +33,7 @@ def test_results_appear_while_typing_without_a_page_load(live_server, page):
 def test_request_form_suggests_articles_while_the_employee_types(live_server, page, make_user):
     load_knowledge(live_server.app)
     employee = make_user("employee")
-    page.goto(f"{live_server.url}/login")
-    page.fill("#email", employee.email)
-    page.fill("#password", PASSWORD)
-    page.locator("main button[type=submit]").click()
+    login_as(page, live_server.url, employee)
     page.goto(f"{live_server.url}/aanvraag/dashboard")
     page.locator("#subject").press_sequentially("Nieuw dashboard voor parkeerdruk", delay=20)
     suggestions = page.locator("#suggestions")
