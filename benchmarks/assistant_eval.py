@@ -10,8 +10,12 @@ fresh, not-logged-in conversation that is not stored, and prints:
 - out-of-scope answered confidently: an "answer" (or an action) on `kind: out_of_scope`
 - p50/p95 time per turn, the CPU model and the search runtime
 - the threshold trade-off (--tune): the same figures per answer threshold
+- the passage weights (--tune-passages): correct sourced answers per weight setting of
+  the passage choice (portal/chat/answer.PASSAGE_WEIGHTS), on the even lines (where they
+  are chosen) and on the odd lines (held out), so a choice that only fits the lines it was
+  tuned on shows as a gap between the two columns
 
-    .venv/bin/python benchmarks/assistant_eval.py [--tune] [--misses]
+    .venv/bin/python benchmarks/assistant_eval.py [--tune] [--tune-passages] [--misses]
 """
 
 from __future__ import annotations
@@ -74,6 +78,35 @@ def run(app, rows):
     return results
 
 
+def halves(rows):
+    """(even lines, odd lines), counting lines from 1 as an editor does."""
+    return rows[1::2], rows[0::2]
+
+
+def tune_passages(app, rows) -> None:
+    from portal.chat import answer
+
+    even, odd = ([r for r in half if r["kind"] == "question" and r["action"] == "answer"]
+                 for half in halves(rows))
+    grid = [{"heading": h, "similarity": s, "engine": e, "length": n}
+            for h in (0.5, 1.0) for s in (0.0, 0.25, 0.5, 1.0) for e in (0.0, 0.2, 0.5)
+            for n in (0.0, 0.5)]
+    default = dict(answer.PASSAGE_WEIGHTS)
+    print("\npassage weights (heading, similarity, engine, length)   even lines (tune)   odd lines (held out)")
+    best = None
+    for weights in grid:
+        answer.PASSAGE_WEIGHTS.update(weights)
+        e = summary(run(app, even))["correct"]
+        o = summary(run(app, odd))["correct"]
+        mark = "  <- configured" if weights == default else ""
+        print(f"  {weights['heading']:>4} {weights['similarity']:>4} {weights['engine']:>4} {weights['length']:>4}"
+              f"{fmt(e):>32}{fmt(o):>22}{mark}")
+        if best is None or e[0] > best[0][0]:
+            best = (e, o, weights)
+    answer.PASSAGE_WEIGHTS.update(default)
+    print(f"best on the even lines: {best[2]} -> even {fmt(best[0])}, odd {fmt(best[1])}")
+
+
 def summary(results) -> dict:
     def share(kind, action, key):
         sel = [v for r, _, v in results if r["kind"] == kind and (action is None
@@ -95,6 +128,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", default=str(ROOT / "benchmarks" / "eval" / "assistant.jsonl"))
     parser.add_argument("--tune", action="store_true", help="the threshold trade-off")
+    parser.add_argument("--tune-passages", action="store_true",
+                        help="passage weights, tuned on even lines, checked on odd lines")
     parser.add_argument("--misses", action="store_true", help="list the lines it gets wrong")
     args = parser.parse_args()
     rows = [json.loads(line) for line in Path(args.set).read_text(encoding="utf-8").splitlines()
@@ -121,6 +156,9 @@ def main() -> None:
             print(f"Messages: {len(rows)}; threshold {app.config['ASSISTANT_ANSWER_THRESHOLD']}, "
                   f"clarify margin {app.config['ASSISTANT_CLARIFY_MARGIN']}")
             print(f"Correct sourced answers:          {fmt(s['correct'])}   (target >= 85%)")
+            even, odd = halves(results)
+            print(f"  of which on even lines {fmt(summary(even)['correct'])}, "
+                  f"odd lines {fmt(summary(odd)['correct'])}")
             print(f"Clarifications (ambiguous lines): {fmt(s['clarified'])}")
             print(f"Actions recognised:               {fmt(s['actions'])}   (target >= 90%)")
             print(f"Out of scope answered confidently: {fmt(s['oos'])}   (target <= 5%)")
@@ -131,6 +169,8 @@ def main() -> None:
                     if not any(v.values()) and row["kind"] != "out_of_scope" or v["oos_confident"]:
                         print(f"  {row['id']} want {row['action']:<13} got {out['action']:<13} "
                               f"{row['message'][:60]!r} -> {[x['id'] for x in out['sources']]}")
+            if args.tune_passages:
+                tune_passages(app, rows)
             if args.tune:
                 print("\nthreshold  correct  wrong-doc answers  clarified  oos-confident")
                 for threshold in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7):

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask import current_app
+from markdown.extensions.toc import slugify, unique
 
 from ..kb import service as kb
 from ..kb.sections import sections
@@ -32,7 +33,10 @@ precies gewoon zit staat terecht vind krijg krijgen ben bent jullie hoi hallo
 QUESTION_WORDS = re.compile(r"\b(hoe|wat|wanneer|waar|wie|welke|welk|waarom|mag|mogen|kan|kun|"
                             r"kunnen|moet|moeten|hoeveel|hoelang|is|zijn|heb|hebben|waarvoor|wordt|worden|krijg|how|what|"
                             r"when|where|who|which|can|do|does)\b|\?")
-SHORT_PASSAGE = 5  # sentences; a passage this short is shown whole
+SHORT_PASSAGE = 5  # sentences; a section this short is shown whole
+# How a sentence is scored (choose_passage): its share of the question's rare words counts
+# 1; these weigh the rest. Tuned on the even lines of benchmarks/eval/assistant.jsonl.
+PASSAGE_WEIGHTS = {"heading": 0.5, "similarity": 0.25, "engine": 0.5, "length": 0.5}
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
@@ -88,39 +92,132 @@ def _plain(markdown_text: str) -> str:
     return text
 
 
-def _section(body: str, heading: str | None) -> str:
-    if heading:
-        for head, text in sections(body):
-            if head == heading:
-                return text
-    return body
-
-
-def _sentences(markdown_text: str) -> list[str]:
+def _units(markdown_text: str) -> list[tuple[str, bool]]:
+    """(sentence, is a list item) in order; a list item is one unit however many full stops."""
     out = []
-    for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s)", _plain(markdown_text)):
-        block = " ".join(block.split())
-        if block:
-            out += [s for s in SENTENCE_END.split(block) if s.strip()]
+    for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s)", markdown_text):
+        item = bool(re.match(r"\s*(?:[-*+]|\d+\.)\s", block))
+        block = " ".join(_plain(block).split())
+        if not block:
+            continue
+        if item:
+            out.append((block, True))
+        else:
+            out += [(s, False) for s in SENTENCE_END.split(block) if s.strip()]
     return out
 
 
-def trim(passage_markdown: str, words: list[str], best_of: int = 2) -> str:
-    """The passage trimmed to what answers: a short passage whole, else the ``best_of`` sentences sharing the rarest
-    words with the question, each with the sentence after it (answers often follow the
-    sentence that restates the question), in their order; the first ones when none match."""
-    sentences = _sentences(passage_markdown)
-    if len(sentences) <= SHORT_PASSAGE:
-        return " ".join(sentences)
-    tokens = [(_tokens(s), normalise(s)) for s in sentences]
-    found = {w: sum(_matches(w, *t) for t in tokens) for w in words}
-    scores = [sum(math.log(1 + len(sentences) / found[w]) for w in words
-                  if found[w] and _matches(w, *t)) for t in tokens]
-    best = sorted(range(len(sentences)), key=lambda k: (-scores[k], k))[:best_of]
-    if not best or scores[best[0]] == 0:
+def _sentences(markdown_text: str) -> list[str]:
+    return [text for text, _item in _units(markdown_text)]
+
+
+@dataclass
+class Section:
+    heading: str | None
+    anchor: str | None
+    units: list[tuple[str, bool]]
+    similarity: float | None = None  # the engine's: question against this passage
+    passage: str | None = None  # heading of the indexed passage it is part of
+
+
+def doc_sections(doc: dict, passages: list | None = None) -> list[Section]:
+    """The document's sections (text before the first heading included when not empty),
+    each with the similarity of its indexed passage: the best of the passages under its
+    heading, or of the passage it was merged into."""
+    by_heading: dict = {}
+    for p in passages or []:
+        similarity = -1.0 if p.similarity is None else p.similarity
+        by_heading[p.heading] = max(similarity, by_heading.get(p.heading, -1.0))
+    used: set = set()
+    out, last, group = [], None, None
+    for heading, text in sections(doc.get("body") or ""):
+        anchor = unique(slugify(heading, "-"), used) if heading else None
+        if heading in by_heading:  # a passage of its own; else merged into the one before
+            group, last = heading, by_heading[heading]
+        units = _units(text)
+        if units:
+            out.append(Section(heading, anchor, units, None if last is None or last < -0.5
+                               else last, group))
+    return out
+
+
+def _idf(words: list[str], texts: list[tuple[set, str]]) -> dict[str, float]:
+    found = {w: sum(_matches(w, *t) for t in texts) for w in words}
+    return {w: math.log(1 + len(texts) / found[w]) for w in words if found[w]}
+
+
+def _keyword(words, idf, tokens) -> float:
+    """The rarity of the question's words found; half for a stem or a part of a compound."""
+    return sum(idf[w] * (1.0 if w in tokens[0] else 0.5) for w in words
+               if w in idf and _matches(w, *tokens))
+
+
+def choose_passage(doc: dict, words: list[str], passages: list | None = None,
+                   hit_heading: str | None = None, weights: dict | None = None):
+    """(text, anchor, score): the part of the document that answers the question.
+
+    First the section: every section of the document is scored against the question by
+    the question's content words it contains (weighted by how rare they are among the
+    document's sections), the words its heading shares with the question, the engine's
+    similarity of its passage to the question, and a little for the passage the search
+    ranked first. Then the sentences: an FAQ answer or a short section is given whole,
+    else the sentences sharing the rarest words with the question, each with the
+    sentence after it, a list item with the sentence that opens its list."""
+    w = {**PASSAGE_WEIGHTS, **(weights or {})}
+    secs = doc_sections(doc, passages)
+    if not secs:
+        return doc.get("summary") or "", None, 0.0
+    bodies = [(set().union(*(_tokens(u) for u, _item in sec.units)),
+               " ".join(normalise(u) for u, _item in sec.units)) for sec in secs]
+    heads = [(_tokens(sec.heading or ""), normalise(sec.heading or "")) for sec in secs]
+    idf = _idf(words, [(b[0] | h[0], b[1] + " " + h[1]) for b, h in zip(bodies, heads)])
+    top = max(sum(idf.values()), 1e-9)
+    sizes = [len(sec.units) for sec in secs]
+    average = sum(sizes) / len(sizes)
+    sims = [sec.similarity for sec in secs if sec.similarity is not None]
+    low, spread = (min(sims), max(sims) - min(sims)) if sims else (0.0, 0.0)
+    scores = []
+    for k, sec in enumerate(secs):
+        length = 1 - w["length"] + w["length"] * sizes[k] / average  # long sections share more words
+        score = (_keyword(words, idf, bodies[k]) / length
+                 + w["heading"] * _keyword(words, idf, heads[k])) / top
+        if sec.similarity is not None and spread > 0:  # the engine's order of the sections
+            score += w["similarity"] * (sec.similarity - low) / spread
+        if passages and sec.passage == hit_heading:  # the passage the search ranked first
+            score += w["engine"]
+        scores.append(score)
+    k = max(range(len(secs)), key=lambda i: (scores[i], -i))
+    sec = secs[k]
+    if doc.get("type") == "faq":
+        text = " ".join(u for u, _item in sec.units)
+    else:
+        text = trim(sec.units, words)
+    return text, sec.anchor, round(scores[k], 3)
+
+
+def trim(units: list[tuple[str, bool]], words: list[str], best_of: int = 2) -> str:
+    """A short section whole, else the ``best_of`` sentences sharing the rarest words with
+    the question, each with the sentence after it (answers often follow the sentence that
+    restates the question) and, for a list item, the sentence that opens its list; the
+    first ones when none match."""
+    if len(units) <= SHORT_PASSAGE:
+        return " ".join(u for u, _item in units)
+    tokens = [(_tokens(u), normalise(u)) for u, _item in units]
+    idf = _idf(words, tokens)
+    scores = [_keyword(words, idf, t) for t in tokens]
+    best = sorted(range(len(units)), key=lambda i: (-scores[i], i))[:best_of]
+    if scores[best[0]] == 0:
         best = [0]
-    chosen = sorted({j for k in best for j in (k, k + 1) if j < len(sentences)})
-    return " ".join(sentences[i] for i in chosen)
+    chosen = set()
+    for j in best:
+        chosen |= {j, j + 1} if j + 1 < len(units) else {j}
+        if units[j][1]:  # a list item: with the sentence that opens the list
+            lead = j
+            while lead > 0 and units[lead - 1][1]:
+                lead -= 1
+            if lead > 0 and units[lead - 1][0].endswith(":"):
+                chosen.add(lead - 1)
+    return " ".join(units[i][0] for i in sorted(chosen))
 
 
 def retrieve(message: str, limit: int = 5) -> Retrieval:
@@ -132,6 +229,7 @@ def retrieve(message: str, limit: int = 5) -> Retrieval:
     if not hits or not words:
         return result
     docs = {hit.id: kb.get_document(hit.id) for hit in hits}
+    passages = search.passages(message, [hit.id for hit in hits])
     token_sets = {}
     for hit in hits:
         doc = docs[hit.id]
@@ -148,9 +246,10 @@ def retrieve(message: str, limit: int = 5) -> Retrieval:
         tokens, joined = token_sets[hit.id]
         confidence = sum(weights[w] for w in words if _matches(w, tokens, joined)) / total
         doc = docs[hit.id]
-        passage = trim(_section(doc.get("body") or "", hit.heading), words) or doc.get("summary", "")
-        result.candidates.append(Candidate(hit.id, hit.title, hit.url, round(confidence, 3),
-                                           passage, hit.heading))
+        passage, anchor, _score = choose_passage(doc, words, passages.get(hit.id), hit.heading)
+        url = kb.document_url(hit.id, anchor)
+        result.candidates.append(Candidate(hit.id, hit.title, url, round(confidence, 3),
+                                           passage or doc.get("summary", ""), hit.heading))
     result.short = len(words) <= 3 and not QUESTION_WORDS.search(normalise(message))
     # A document's exact title (a choice of "Bedoel je A of B?") is that document.
     exact = [c for c in result.candidates if normalise(c.title) == normalise(message)]

@@ -4,6 +4,8 @@
     rebuild_index(progress=False, full=False) -> report dict
     index_status() -> dict
     similar(text, types=None, limit=5) -> SearchResponse   (e.g. tickets → articles)
+    passages(query, document_ids) -> {document_id: [Passage]}  (each with its similarity)
+    embed(texts) -> array | None         (normalised vectors; None while meaning search is off)
     start_engine(app) -> thread | None   (servers: load the model in the background)
     engine_state() -> dict               (ready | loading | keyword-only | not-loaded)
 
@@ -268,6 +270,97 @@ def index_status() -> dict:
     report["stale_documents"] = sorted(stale)
     report["engine"] = config.get("SEARCH_ENGINE", "hybrid")
     return report
+
+
+@dataclass
+class Passage:
+    """One indexed passage of a document, in document order."""
+
+    document_id: str
+    ordinal: int
+    heading: str | None
+    anchor: str | None
+    text: str  # plain text, paragraphs and list items on lines of their own
+    similarity: float | None = None  # cosine with the query; None without meaning search
+
+
+def _model_now(config):
+    """The embedder if meaning search can answer now (a server never waits), else None."""
+    if config.get("SEARCH_ENGINE", "hybrid") == "keyword":
+        return None
+    if config.get("SEARCH_MODEL_LOAD") == "background":
+        model = embedder.loaded(config)
+        if model is None:
+            _load_in_background(config)
+        return model
+    try:
+        return embedder.get_embedder(config)
+    except embedder.EmbedderUnavailable:
+        return None
+
+
+def passages(query: str, document_ids: list[str]) -> dict[str, list[Passage]]:
+    """Every indexed passage of these documents, with its similarity to ``query``.
+
+    The vectors are the ones the index was built with (``search_chunks.vector``), and the
+    query vector is the one ``search`` just made (cached), so this costs no forward pass
+    after a search. Similarities are None when meaning search is unavailable or the
+    passage was embedded by another model."""
+    ids = list(dict.fromkeys(document_ids))
+    out: dict[str, list[Passage]] = {doc_id: [] for doc_id in ids}
+    if not ids:
+        return out
+    config = current_app.config
+    model = _model_now(config)
+    query_vector = None
+    if model is not None and clean_query(query):
+        query_vector = embedder.encode_query(model, clean_query(query))
+    rows = get_db().execute(
+        f"SELECT document_id, ordinal, heading, anchor, text, vector, model FROM search_chunks "
+        f"WHERE document_id IN ({','.join('?' * len(ids))}) ORDER BY document_id, ordinal",
+        ids).fetchall()
+    name = embedder.model_id(config)
+    for row in rows:
+        similarity = None
+        if query_vector is not None and row["vector"] and row["model"] == name:
+            vector = np.frombuffer(row["vector"], dtype=np.float32)
+            if vector.shape == query_vector.shape:
+                similarity = float(vector @ query_vector)
+        out[row["document_id"]].append(Passage(row["document_id"], row["ordinal"], row["heading"],
+                                               row["anchor"], row["text"], similarity))
+    return out
+
+
+_EMBED_CACHE_SIZE = 4096
+_embedded: dict[tuple, np.ndarray] = {}
+_embedded_lock = threading.Lock()
+
+
+def embed(texts: list[str]) -> np.ndarray | None:
+    """Normalised vectors of short texts (one row each), or None when meaning search is
+    unavailable right now (keyword-only, model loading or failed). Remembered per text,
+    so asking again for the same texts costs no forward pass."""
+    config = current_app.config
+    model = _model_now(config)
+    if model is None:
+        return None
+    texts = [clean_query(t) for t in texts]
+    if not texts:
+        return np.zeros((0, model.dim), dtype=np.float32)
+    key = (model.name, getattr(model, "runtime", ""))
+    with _embedded_lock:
+        missing = list(dict.fromkeys(t for t in texts if (key, t) not in _embedded))
+    if missing:
+        vectors = model.encode(missing, batch_size=8)
+        with _embedded_lock:
+            if len(_embedded) + len(missing) > _EMBED_CACHE_SIZE:
+                _embedded.clear()
+            _embedded.update({(key, t): v for t, v in zip(missing, vectors)})
+            found = {t: _embedded[(key, t)] for t in texts}
+    else:
+        with _embedded_lock:
+            found = {t: _embedded[(key, t)] for t in texts}
+    return np.vstack([found[t] for t in texts]).astype(np.float32)
 
 
 def vector_for(query: str) -> np.ndarray:
