@@ -197,5 +197,5 @@ def detect(text: str) -> Intent:
     if EVENT_LIST.search(norm):
         return Intent("event_list", {"event_hint": hint, "module": module})
     if NEW_REQUEST.search(norm):
-        return Intent("new_request", {"request_type": _first(REQUEST_TYPES, norm) or "other"})
+        return Intent("new_request", {"request_type": _first(REQUEST_TYPES, norm)})
     return Intent("question")

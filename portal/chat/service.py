@@ -21,7 +21,7 @@ from .. import parsing
 from ..db import get_db, transaction
 from ..errors import Invalid
 from ..kb import service as kb
-from . import actions, answer, intents, store
+from . import actions, answer, form, intents, store
 from .actions import reply
 
 WHERE_TO_GO = {
@@ -106,7 +106,9 @@ def _act(user, intent, message: str, conversation: dict | None) -> dict:
     if name == "ticket_status":
         return actions.ticket_status(user, intent.slots)
     if name == "new_request":
-        return actions.new_request(user, intent.slots, message)
+        if user is None:  # the form asks to log in; the conversation needs a user
+            return actions.new_request(user, intent.slots, message)
+        return form.start(user, intent.slots, message)
     if name == "event_list":
         return actions.event_list(user, intent.slots)
     if name in ("event_signup", "event_cancel"):
@@ -168,6 +170,9 @@ def handle(user, text, conversation_id: int | None = None, *, store_turn: bool =
     intent = intents.detect(message)
     if conversation and conversation["status"] == "handed_over":
         result = actions.add_to_ticket(user, conversation["ticket_number"], message)
+    elif conversation and conversation["pending"] and \
+            conversation["pending"].get("action") == form.ACTION:
+        result = form.step(user, conversation["pending"], message)
     elif conversation and conversation["pending"]:
         pending = conversation["pending"]
         if intent.name == "confirm":

@@ -1,0 +1,250 @@
+"""A new request collected in conversation (slot filling).
+
+The assistant asks the desk's fields one at a time: type, subject, description,
+department, desired date, personal data, then the required extra fields of the chosen
+type. Where the desk has a fixed list (types, departments, personal data, choice fields)
+the reply carries the options as buttons, and a typed answer may be the option's label,
+its key or its number. A bad answer is asked again with the desk's own message. After
+the last field comes a summary; only "ja" creates the ticket, through
+``desk.service.create_ticket`` (which validates everything once more). "annuleer" stops
+at any time, and every step keeps the link to the web form, prefilled with what is known.
+
+The state lives in the conversation's ``pending`` (JSON): {"action": "request_form",
+"values": {...}, "ask": field}. A conversation that is not stored (the CLI, a batch)
+never gets past the first question, so nothing is created there.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import urlencode
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from .. import parsing
+from ..desk import service as desk
+from ..desk import validation
+from ..desk.labels import PERSONAL_DATA, PERSONAL_DATA_LABELS
+from ..desk.types import get_type, request_types
+from ..errors import DomainError, Invalid
+from .intents import normalise
+
+ACTION = "request_form"
+BASE_FIELDS = ("type", "subject", "description", "department", "desired_date", "personal_data")
+CANCEL = re.compile(r"^(annuleer|annuleren|stop|stoppen|laat maar|cancel|afbreken|nee,? stop|"
+                    r"niet meer|toch niet)[\s!.]*$")
+YES = re.compile(r"^(ja|jazeker|ja graag|ja hoor|bevestig|bevestigen|akkoord|oke?|ok|doe maar|"
+                 r"indienen|verstuur|versturen|yes|confirm)[\s!.]*$")
+NO_DATE = re.compile(r"^(geen|nee|geen voorkeur|maakt niet uit|niet|-|none|no|skip|overslaan)"
+                     r"[\s!.]*$")
+DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+
+
+def _reply(text: str, pending: dict | None, choices=(), **extra) -> dict:
+    values = (pending or {}).get("values", {})
+    subject = values.get("subject") or (pending or {}).get("message") or extra.pop("message", "")
+    query = {"onderwerp": subject[:200]} if subject else {}
+    url = f"/aanvraag/{values.get('type') or 'other'}" + (f"?{urlencode(query)}" if query else "")
+    return {"action": "new_request", "reply": text, "pending": pending,
+            "choices": [{"id": key, "title": str(label), "url": url} for key, label in choices],
+            "links": [{"label": _("Open the prefilled request form"), "url": url}],
+            "request_type": values.get("type"), **extra}
+
+
+def _fields(values: dict) -> list[str]:
+    """The fields still to ask, in order: the base ones, then the type's required extras."""
+    rtype = get_type(values.get("type") or "")
+    extras = [f"extra.{f.name}" for f in (rtype.fields if rtype else ()) if f.required]
+    return [name for name in (*BASE_FIELDS, *extras) if name not in values]
+
+
+def _extra_field(values: dict, name: str):
+    rtype = get_type(values.get("type") or "")
+    return rtype.field(name.split(".", 1)[1]) if rtype else None
+
+
+def _options(values: dict, name: str) -> list[tuple[str, object]]:
+    if name == "type":
+        return [(key, t.label) for key, t in request_types().items()]
+    if name == "department":
+        return list(current_app.config["DEPARTMENTS"].items())
+    if name == "personal_data":
+        return [(key, PERSONAL_DATA_LABELS[key]) for key in PERSONAL_DATA]
+    if name.startswith("extra."):
+        field = _extra_field(values, name)
+        if field is not None and field.kind == "choice":
+            return list(field.choices)
+    return []
+
+
+def _question(values: dict, name: str) -> str:
+    if name == "type":
+        return _("What kind of request is it?")
+    if name == "subject":
+        return _("What is the subject, in one line?")
+    if name == "description":
+        return _("Describe what you need: the question behind it, which data and for whom.")
+    if name == "department":
+        return _("Which department is the request for?")
+    if name == "desired_date":
+        return _("By when do you need it? Give a date (for example 31-12-2026), or "
+                 "\u201cgeen\u201d if you have no date.")
+    if name == "personal_data":
+        return _("Does it involve personal data?")
+    field = _extra_field(values, name)
+    return str(field.label) + "?" if field is not None else ""
+
+
+def _ask(pending: dict, prefix: str = "") -> dict:
+    values = pending["values"]
+    todo = _fields(values)
+    if not todo:
+        pending["ask"] = "confirm"
+        return _reply((prefix + " " if prefix else "") + _summary(values), pending,
+                      choices=[("ja", _("Yes, submit")), ("annuleer", _("Cancel"))])
+    name = pending["ask"] = todo[0]
+    text = _question(values, name)
+    if name not in ("type", "desired_date", "personal_data") and not name.startswith("extra."):
+        text += " " + _("(\u201cannuleer\u201d stops.)")
+    return _reply((prefix + " " if prefix else "") + text, pending, choices=_options(values, name))
+
+
+def _label(values: dict, name: str, value) -> str:
+    for key, label in _options(values, name):
+        if key == value:
+            return str(label)
+    return str(value)
+
+
+def _summary(values: dict) -> str:
+    rows = [(_("Type"), _label(values, "type", values["type"])),
+            (_("Subject"), values["subject"]),
+            (_("Description"), values["description"]),
+            (_("Department"), _label(values, "department", values["department"])),
+            (_("Desired date"), values.get("desired_date") or _("none")),
+            (_("Personal data"), _label(values, "personal_data", values["personal_data"]))]
+    for name in _fields({k: v for k, v in values.items() if not k.startswith("extra.")}):
+        if name.startswith("extra.") and name in values:
+            field = _extra_field(values, name)
+            rows.append((str(field.label), _label(values, name, values[name])))
+    lines = "; ".join(f"{label}: {value}" for label, value in rows)
+    return _("This is your request: %(lines)s. Shall I submit it? Answer \u201cja\u201d to "
+             "submit or \u201cannuleer\u201d to stop.", lines=lines)
+
+
+def _pick(values: dict, name: str, answer: str) -> str | None:
+    """The option meant by the answer: its number, key or label (case and accents ignored)."""
+    options = _options(values, name)
+    norm = normalise(answer).strip(" .!")
+    if norm.isdigit() and 1 <= int(norm) <= len(options):
+        return options[int(norm) - 1][0]
+    for key, label in options:
+        if norm in (normalise(key), normalise(str(label))):
+            return key
+    if name == "personal_data":
+        if re.match(r"^(ja|yes|jazeker|wel)\b", norm):
+            return "yes"
+        if re.match(r"^(nee|no|geen|niet)\b", norm):
+            return "no"
+        if re.search(r"weet (ik )?(het )?niet|geen idee|don.?t know|onbekend", norm):
+            return "unknown"
+    starts = [key for key, label in options if normalise(str(label)).startswith(norm)] \
+        if len(norm) >= 3 else []
+    return starts[0] if len(starts) == 1 else None
+
+
+def _parse(values: dict, name: str, answer: str):
+    """(value, None) or (None, message) for one field's answer."""
+    errors: dict = {}
+    if name in ("subject", "description") or (name.startswith("extra.") and not
+                                               _options(values, name)):
+        limit = {"subject": validation.SUBJECT_MAX,
+                 "description": validation.DESCRIPTION_MAX}.get(name)
+        if limit is None:
+            limit = _extra_field(values, name).max_length
+        value = parsing.text(answer, name, errors, required=True, max_length=limit)
+        return (value, None) if not errors else (None, errors[name])
+    if name == "desired_date":
+        norm = normalise(answer).strip()
+        if NO_DATE.match(norm):
+            return "", None
+        match = DMY.match(norm)
+        raw = norm
+        if match:
+            day, month, year = (int(x) for x in match.groups())
+            try:
+                raw = date(year, month, day).isoformat()
+            except ValueError:
+                return None, _("This date does not exist.")
+        value = validation.desired_date(raw, errors)
+        if errors:
+            message = errors["desired_date"]
+            if not match and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+                message = _("Give a date such as 31-12-2026, or \u201cgeen\u201d.")
+            return None, message
+        return value, None
+    value = _pick(values, name, answer)
+    if value is None:
+        options = ", ".join(str(label) for _key, label in _options(values, name))
+        return None, _("I did not understand that. Choose one of: %(options)s.", options=options)
+    return value, None
+
+
+def start(user, slots: dict, message: str) -> dict:
+    """The first question; the type is filled in when the message names one."""
+    values = {}
+    if slots.get("request_type") and get_type(slots["request_type"]):
+        values["type"] = slots["request_type"]
+    pending = {"action": ACTION, "values": values, "ask": None, "message": message[:200]}
+    return _ask(pending, _("I will note down your request with you, one question at a time; "
+                           "or open the prefilled form."))
+
+
+def step(user, pending: dict, message: str) -> dict:
+    """One answer to the form: cancel, confirm, or the value of the field asked."""
+    pending = {"action": ACTION, "values": dict(pending.get("values") or {}),
+               "ask": pending.get("ask"), "message": pending.get("message") or ""}
+    norm = normalise(message).strip()
+    if CANCEL.match(norm) or (pending["ask"] == "confirm" and re.match(r"^(nee|no)\b", norm)):
+        return _reply(_("OK, I have stopped; no request was submitted."), None)
+    if pending["ask"] == "confirm":
+        if not YES.match(norm):
+            return _reply(_("Answer \u201cja\u201d to submit the request or \u201cannuleer\u201d "
+                            "to stop."), pending,
+                          choices=[("ja", _("Yes, submit")), ("annuleer", _("Cancel"))])
+        return _create(user, pending)
+    name = pending["ask"]
+    if name not in _fields(pending["values"]):  # a stale state: ask what is missing
+        return _ask(pending)
+    value, problem = _parse(pending["values"], name, message)
+    if problem:
+        return _reply(problem + " " + _question(pending["values"], name), pending,
+                      choices=_options(pending["values"], name))
+    pending["values"][name] = value
+    return _ask(pending)
+
+
+def _create(user, pending: dict) -> dict:
+    values = pending["values"]
+    data = {"type": values["type"], "subject": values["subject"],
+            "description": values["description"], "department": values["department"],
+            "desired_date": values.get("desired_date") or None,
+            "personal_data": values["personal_data"],
+            "extra": {k.split(".", 1)[1]: v for k, v in values.items() if k.startswith("extra.")}}
+    try:
+        ticket = desk.create_ticket(user, data)
+    except Invalid as exc:  # the desk's rules changed in between: ask that field again
+        field = next((k for k in (exc.fields) if k in values), None)
+        if field:
+            values.pop(field)
+            return _ask(pending, exc.fields[field])
+        return _reply(exc.message, None)
+    except DomainError as exc:
+        return _reply(exc.message, None)
+    number = ticket["number"]
+    result = _reply(_("Your request has been submitted as %(number)s. You will find it under "
+                      "My requests.", number=number), None, ticket=number)
+    result["links"] = [{"label": number, "url": f"/aanvragen/{number}"}]
+    return result
