@@ -148,6 +148,10 @@ DEFAULTS: dict = {
     # Confidence (0-1) needed to answer; below CLARIFY_MARGIN between the two best a question back.
     "ASSISTANT_ANSWER_THRESHOLD": 0.3,
     "ASSISTANT_CLARIFY_MARGIN": 0.15,
+    # Unanswered questions this close in meaning (cosine, the search engine's embedder) are
+    # one group on the staff backlog when they share a word stem; the second without one.
+    "ASSISTANT_BACKLOG_SIMILARITY": 0.45,
+    "ASSISTANT_BACKLOG_SIMILARITY_ALONE": 0.8,
     "SEARCH_LOG_RETENTION_DAYS": 365,  # search log and suggestion records (`portal search-log purge`)
     "SUGGEST_LIMIT": 4,  # articles under "Maybe this already helps" on the request form
     "CHUNK_MAX_WORDS": 180,

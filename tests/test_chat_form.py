@@ -152,3 +152,51 @@ def test_not_logged_in_gets_the_form_link_and_a_batch_creates_nothing(kb, make_u
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert lines[0]["action"] == "new_request"
     assert count(kb, "tickets") == 0 and count(kb, "chat_conversations") == 0
+
+
+# --- the staff backlog, grouped by meaning --------------------------------------------------
+
+def test_the_backlog_groups_by_meaning_and_falls_back_to_words(kb, make_user, monkeypatch):
+    import numpy as np
+
+    from portal.chat import service
+    from portal.search import service as search
+
+    user = make_user()
+    # Vectors as the engine would give them: the first two mean the same without sharing a
+    # word; the third is 0.6 alike to them, about something else; the fourth is 0.48 alike
+    # to the third and shares "grofvuil" with it.
+    meaning = {"hoeveel sterrenstelsels heeft het heelal": [1.0, 0.0, 0.0],
+               "aantal galaxies in het universum": [0.95, 0.31, 0.0],
+               "wanneer wordt het grofvuil opgehaald": [0.6, 0.8, 0.0],
+               "grofvuil kosten": [0.0, 0.6, 0.8]}
+    for question in meaning:
+        turn(kb, user, question)
+    monkeypatch.setattr(search, "embed", lambda texts: np.array(
+        [np.array(meaning[t]) / np.linalg.norm(meaning[t]) for t in texts], dtype=np.float32))
+    with acting(kb):
+        groups = service.backlog_groups()
+        assert {g["mode"] for g in groups} == {"meaning"}
+        grouped = sorted(sorted(g["questions"]) for g in groups)
+    assert grouped == [["aantal galaxies in het universum", "hoeveel sterrenstelsels heeft het heelal"],
+                       ["grofvuil kosten", "wanneer wordt het grofvuil opgehaald"]]
+    monkeypatch.setattr(search, "embed", lambda texts: None)  # engine not ready
+    with acting(kb):
+        words = service.backlog_groups()
+    assert {g["mode"] for g in words} == {"keyword"}
+    assert sum(g["count"] for g in words) == 4
+    assert len(words) == 4  # no two of them share half their words
+
+
+def test_thumbs_down_answers_are_on_the_backlog(kb, make_user, login_as):
+    from portal.chat import service, store
+
+    user = make_user()
+    answered = turn(kb, user, "hoe vraag ik parkeergegevens aan")
+    assert answered["action"] == "answer"
+    with acting(kb):
+        assert not any("parkeergegevens" in q for g in service.backlog_groups()
+                       for q in g["questions"])
+        store.set_feedback(user.id, answered["message_id"], -1, "klopt niet")
+        assert any("hoe vraag ik parkeergegevens aan" in g["questions"]
+                   for g in service.backlog_groups())

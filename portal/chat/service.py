@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -21,6 +22,7 @@ from .. import parsing
 from ..db import get_db, transaction
 from ..errors import Invalid
 from ..kb import service as kb
+from ..search import service as search
 from . import actions, answer, form, intents, store
 from .actions import reply
 
@@ -236,19 +238,64 @@ def history(user) -> tuple[dict | None, list[dict]]:
     return conversation, (store.messages(conversation["id"]) if conversation else [])
 
 
-def backlog_groups(limit: int = 200, similarity: float = 0.5) -> list[dict]:
-    """Unanswered questions grouped by shared content words (Jaccard), biggest group first."""
+def backlog_groups(limit: int = 200, similarity: float | None = None) -> list[dict]:
+    """Unanswered questions grouped by meaning, biggest group first.
+
+    Each question joins the group whose centre (the mean of its members' vectors, from the
+    search engine's embedder) is closest, when that is at least ``ASSISTANT_BACKLOG_SIMILARITY``
+    and the question shares a word stem with the group, or at least
+    ``ASSISTANT_BACKLOG_SIMILARITY_ALONE`` without one: "hoe lang duurt een dpia" and
+    "doorlooptijd DPIA?" meet (0.52 with the packaged model), while "grofvuil" and
+    "sterrenstelsels" (0.67: the packaged model is English and reads Dutch loosely) stay
+    apart. When the engine cannot embed right now (keyword-only, model still loading) the
+    questions are grouped by shared content words instead (Jaccard >= 0.5)."""
+    rows = [row for row in store.unanswered(limit)
+            if intents.detect(row["question"]).name not in ("confirm", "greeting", "empty")]
+    questions = [row["question"] for row in rows]
+    vectors = search.embed(questions) if questions else None
+    if vectors is None:
+        groups = _group_by_words(questions)
+        mode = "keyword"
+    else:
+        threshold = float(similarity if similarity is not None
+                          else current_app.config["ASSISTANT_BACKLOG_SIMILARITY"])
+        alone = float(current_app.config["ASSISTANT_BACKLOG_SIMILARITY_ALONE"])
+        groups, centres = [], []
+        for question, vector in zip(questions, vectors):
+            stems = {w[:5] for w in answer.content_words(question)}
+            best, best_sim = None, -1.0
+            for k, centre in enumerate(centres):
+                sim = float(vector @ centre) / (float(np.linalg.norm(centre)) or 1.0)
+                fits = sim >= alone or (sim >= threshold and stems & groups[k]["stems"])
+                if fits and sim > best_sim:
+                    best, best_sim = k, sim
+            if best is None:
+                groups.append({"questions": [question], "count": 1, "stems": stems})
+                centres.append(vector.astype(np.float64))
+            else:
+                groups[best]["questions"].append(question)
+                groups[best]["stems"] |= stems
+                groups[best]["count"] += 1
+                n = groups[best]["count"]
+                centres[best] = centres[best] * ((n - 1) / n) + vector / n
+        mode = "meaning"
+    for group in groups:
+        group["questions"] = list(dict.fromkeys(group["questions"]))
+        group["mode"] = mode
+    return sorted(groups, key=lambda g: -g["count"])
+
+
+def _group_by_words(questions: list[str], similarity: float = 0.5) -> list[dict]:
+    """The fallback: groups of questions sharing content words (Jaccard)."""
     groups: list[dict] = []
-    for row in store.unanswered(limit):
-        words = set(answer.content_words(row["question"]))
+    for question in questions:
+        words = set(answer.content_words(question))
         for group in groups:
             union = words | group["words"]
             if union and len(words & group["words"]) / len(union) >= similarity:
-                group["questions"].append(row["question"])
+                group["questions"].append(question)
                 group["count"] += 1
                 break
         else:
-            groups.append({"words": words, "questions": [row["question"]], "count": 1})
-    for group in groups:
-        group["questions"] = list(dict.fromkeys(group["questions"]))
-    return sorted(groups, key=lambda g: -g["count"])
+            groups.append({"words": words, "questions": [question], "count": 1})
+    return groups

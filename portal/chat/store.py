@@ -98,13 +98,14 @@ def purge(days: int | None = None, moment=None) -> int:
 
 
 def unanswered(limit: int = 200) -> list[dict]:
-    """The user questions the assistant could not answer (fallback, clarify, handover), newest
-    first, with the reply's action."""
+    """The user questions the assistant could not answer (fallback, clarify, handover) or
+    whose answer got a thumbs down, newest first, with the reply's action."""
     rows = get_db().execute(
         "SELECT q.body AS question, a.action, a.created_at, a.sources FROM chat_messages a"
         " JOIN chat_messages q ON q.id = (SELECT MAX(id) FROM chat_messages p"
         "   WHERE p.conversation_id = a.conversation_id AND p.id < a.id AND p.role = 'user')"
-        " WHERE a.role = 'assistant' AND a.action IN ('fallback', 'clarify', 'handover')"
+        " WHERE a.role = 'assistant' AND (a.action IN ('fallback', 'clarify', 'handover')"
+        "   OR a.feedback = -1)"
         " ORDER BY a.id DESC LIMIT ?", [limit]).fetchall()
     return [{**dict(r), "sources": json.loads(r["sources"] or "[]")} for r in rows]
 
