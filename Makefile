@@ -34,9 +34,9 @@ messages: $(STAMP)
 # Migrate, load demo accounts and tickets, load knowledge and courses, build the index.
 setup: install
 	$(BIN)/portal db upgrade
-	$(BIN)/portal demo load
 	$(BIN)/portal kb sync
 	$(BIN)/portal index rebuild
+	$(BIN)/portal demo load
 
 run: setup
 	@PORTAL_BASE_URL=http://$(HOST):$(PORT) $(BIN)/portal demo logins

@@ -1,0 +1,94 @@
+"""Demo assistant conversations: a few answered (with thumbs up), a clarified one, questions
+it could not answer (three of them about the same thing, so the staff backlog has a group),
+thumbs down with a comment, and a handover that became a request.
+
+Every turn goes through the assistant itself (``chat.service.handle``, which calls the
+search engine, the desk and the other services) as the demo employee, while
+``timeutil.set_now`` moves the clock over the last days, so the backlog and the figures at
+/assistent/onbeantwoord look lived in and the conversations stay inside the retention.
+Needs the knowledge base indexed (``portal kb sync`` and ``portal index rebuild`` first);
+without an index nothing is loaded. Runs once: when a demo employee has a conversation,
+nothing is loaded.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .. import timeutil
+from ..db import get_db
+
+# (email, days ago, [(message, feedback or None, comment)]); "<choice>" sends the first
+# choice the assistant offered (a click on "Bedoel je A of B?").
+CONVERSATIONS = [
+    ("sanne.devries@denhaag.example", 9, [
+        ("wie schrijft de dpia eigenlijk, moet de privacy officer dat doen?", 1, None),
+        ("hoe lang duurt het om een dashboard te laten bouwen", 1, None)]),
+    ("pieter.smit@denhaag.example", 8, [
+        ("bevolking per wijk cijfers waar vind ik die", 1, None)]),
+    ("noor.hendriks@denhaag.example", 7, [
+        ("woz", None, None),
+        ("<choice>", 1, None)]),
+    ("ilse.kok@denhaag.example", 6, [
+        ("hoe lang duurt het publiceren van een dataset op het open data portaal", -1,
+         "Ik wilde weten hoe lang het duurt, niet of mijn dataset geschikt is.")]),
+    ("youssef.haddou@denhaag.example", 5, [
+        ("wie beheert de kademuren", None, None)]),
+    ("emma.degraaf@denhaag.example", 4, [
+        ("welke kademuren zijn in slechte staat", None, None)]),
+    ("bram.willems@denhaag.example", 3, [
+        ("hoeveel bruggen en kademuren heeft den haag", None, None)]),
+    ("priya.ramdin@denhaag.example", 2, [
+        ("mag ik tableau gebruiken ipv power bi", -1, "Geen antwoord op mijn vraag."),
+        ("onderhoudsplanning kademuren per stadsdeel", None, None),
+        ("ik wil een medewerker spreken", None, None),
+        ("ja", None, None),
+        ("Het gaat om de kademuren langs de grachten in het centrum.", None, None)]),
+    ("thijs.vandijk@denhaag.example", 1, [
+        ("wat doet het udp team precies", 1, None),
+        ("welke modules zitten er in de leerlijn datagedreven werken", None, None)]),
+]
+
+
+def load_conversations(users: dict) -> str:
+    """Play the demo conversations once; return a report line."""
+    from ..chat import service as chat
+    from ..chat import store
+    from ..search import service as search
+
+    db = get_db()
+    if not search.index_status().get("chunks"):
+        return ("Demo assistant conversations: the knowledge base is not indexed yet "
+                "(portal kb sync, portal index rebuild), nothing loaded.")
+    ids = [users[email].id for email, _days, _turns in CONVERSATIONS if email in users]
+    if ids and db.execute(f"SELECT COUNT(*) FROM chat_conversations WHERE user_id IN "
+                          f"({','.join('?' * len(ids))})", ids).fetchone()[0]:
+        return "Demo assistant conversations: already there, nothing loaded."
+    previous = timeutil._frozen  # noqa: SLF001  (a test may have frozen the clock)
+    now = timeutil.now()
+    actions: dict[str, int] = {}
+    try:
+        for email, days, turns in CONVERSATIONS:
+            user = users.get(email)
+            if user is None:
+                continue
+            moment = (now - timedelta(days=days)).replace(hour=10, minute=5, second=0,
+                                                          microsecond=0)
+            conversation_id, last = None, None
+            for message, feedback, comment in turns:
+                timeutil.set_now(moment)
+                if message == "<choice>":
+                    choices = (last or {}).get("choices") or []
+                    if not choices:
+                        continue
+                    message = choices[0]["title"]
+                last = chat.handle(user, message, conversation_id)
+                conversation_id = last.get("conversation_id", conversation_id)
+                actions[last["action"]] = actions.get(last["action"], 0) + 1
+                if feedback is not None and last.get("message_id"):
+                    store.set_feedback(user.id, last["message_id"], feedback, comment)
+                moment += timedelta(minutes=2)
+    finally:
+        timeutil.set_now(previous)
+    summary = ", ".join(f"{n} {action}" for action, n in sorted(actions.items()))
+    return f"Demo assistant conversations: {len(CONVERSATIONS)} loaded ({summary})."
