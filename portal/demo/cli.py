@@ -13,10 +13,10 @@ demo_cli = AppGroup("demo", help="Demo data: accounts and a living desk.")
 @click.option("--reset-tickets", is_flag=True,
               help="Delete the demo employees' tickets first and load them again.")
 def load(reset_tickets: bool) -> None:
-    """Create demo accounts, demo tickets, canned replies, a year of events and the learning
-    track with its teacher pool (once; safe to run again)."""
+    """Create demo accounts, demo tickets, canned replies, a year of events, the learning
+    track with its teacher pool and search/assistant activity (once; safe to run again)."""
     from ..migrations import ensure_schema
-    from . import events, learning, tickets, users
+    from . import activity, events, learning, tickets, users
 
     ensure_schema()
     created = users.ensure_users()
@@ -27,6 +27,7 @@ def load(reset_tickets: bool) -> None:
         raise click.ClickException(f"{exc} Nothing was loaded.") from exc
     click.echo(events.load_events(created))
     click.echo(learning.load_learning(created))
+    click.echo(activity.load_activity(created))
 
 
 @demo_cli.command("logins")
