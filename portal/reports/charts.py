@@ -64,6 +64,7 @@ def svg(chart: Chart, chart_id: str, title: str) -> Markup:
             if child.tag in (_q("script"), _q("style")):
                 parent.remove(child)
         parent.attrib.pop("style", None)
+        parent.attrib.pop("id", None)  # pygal's legend ids repeat in every chart
     for child in list(root):
         if child.tag == _q("title"):  # pygal's own "Pygal" title
             root.remove(child)
