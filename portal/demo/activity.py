@@ -114,7 +114,8 @@ def _conversation(db, rng, user, now, days_back: int) -> int:
     for n, action in enumerate(actions):
         at = timeutil.iso(start + timedelta(minutes=n))
         db.execute("INSERT INTO chat_messages (conversation_id, role, body, created_at)"
-                   " VALUES (?, 'user', ?, ?)", [cid, question if n == 0 else "Cijfers opvragen", at])
+                   " VALUES (?, 'user', ?, ?)",
+                   [cid, question if n == 0 else "Cijfers opvragen", at])
         feedback = rng.choice((1, 1, None, -1)) if action == "answer" else None
         db.execute("INSERT INTO chat_messages (conversation_id, role, body, action, feedback,"
                    " created_at) VALUES (?, 'assistant', ?, ?, ?, ?)",

@@ -13,6 +13,7 @@ Only a viewBox is set (no width or height), so it scales to its box.
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from functools import lru_cache
@@ -40,8 +41,10 @@ KINDS = {"bar": pygal.Bar, "stacked": pygal.StackedBar, "hbar": pygal.Horizontal
 
 
 def _config(kind: str, **extra):
+    extra.setdefault("legend_at_bottom_columns", 3)
+    extra.setdefault("height", 400)
     return KINDS[kind](style=STYLE, js=[], disable_xml_declaration=True, explicit_size=False,
-                       width=800, height=380, legend_at_bottom=True, legend_at_bottom_columns=3,
+                       width=640, legend_at_bottom=True,
                        show_minor_x_labels=True, x_label_rotation=0, truncate_legend=-1,
                        truncate_label=-1, print_values=False, no_data_text="–", **extra)
 
@@ -52,7 +55,11 @@ def _q(tag: str) -> str:
 
 def svg(chart: Chart, chart_id: str, title: str) -> Markup:
     """The chart as an inline ``<svg>`` element (markup for the page)."""
-    graph = _config(chart.kind, y_title=chart.y_title or None)
+    longest = max((len(str(name)) for name, _values in chart.series), default=0)
+    columns = 1 if longest > 30 else 2 if longest > 16 else 3
+    rows = -(-len(chart.series) // columns) if len(chart.series) > 1 else 0
+    graph = _config(chart.kind, y_title=chart.y_title or None, legend_at_bottom_columns=columns,
+                    height=340 + 26 * rows, show_legend=len(chart.series) > 1)
     graph.x_labels = list(chart.x_labels)
     if chart.kind in ("bar", "stacked", "line") and len(chart.x_labels) > 8:
         graph.x_label_rotation = 45
@@ -96,7 +103,7 @@ def stylesheet() -> str:
         text = graph.render(is_unicode=True)
         chart_id = re.search(r'id="(chart-[0-9a-f-]+)"', text).group(1)
         for css in re.findall(r"<style[^>]*>(.*?)</style>", text, flags=re.S):
-            css = css.replace(f"#{chart_id}", f"svg.{CHART_CLASS}")
+            css = html.unescape(css).replace(f"#{chart_id}", f"svg.{CHART_CLASS}")
             if css not in seen:
                 seen.add(css)
                 parts.append(css)

@@ -218,6 +218,6 @@ def key_figures(filters: Filters) -> dict:
 
 def tables(filters: Filters) -> list[Table]:
     tickets = _tickets(filters)
-    return [requests_per_week_by_type(filters, tickets), requests_per_week_by_team(filters, tickets),
-            requests_by_department(filters, tickets), sla_table(filters, tickets),
-            satisfaction_table(filters)]
+    return [requests_per_week_by_type(filters, tickets),
+            requests_per_week_by_team(filters, tickets), requests_by_department(filters, tickets),
+            sla_table(filters, tickets), satisfaction_table(filters)]

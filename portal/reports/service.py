@@ -45,8 +45,8 @@ def _overview(filters: Filters) -> list[Table]:
         [_("Handed over to the team"), _("Assistant"), chat["handed_over"]],
     ]
     overview = Table("key", _("Key figures"), [_("Figure"), _("Part"), _("Value")], rows,
-                     note=_("Percentages are of the cases decided so far; “–” means no data in "
-                            "the period."))
+                     note=_("Percentages are of the cases decided so far; “–” means no data "
+                            "in the period."))
     requests = desk.requests_per_week_by_type(filters)
     totals = [row[-1] for row in requests.rows]
     weekly = Table("requests", _("Requests per week"), [_("Week"), _("Requests")],
