@@ -164,6 +164,9 @@ def test_requests_per_week_by_type_team_and_department(client, login_as, world):
     teams = _csv(client, f"/dashboard/loket?{PERIOD}&format=csv&table=teams")
     assert teams[0] == ["Week", "Business Intelligence", "Urban Data Platform", "(geen)", "Totaal"]
     assert teams[1:] == [["2026-W10", "1", "1", "0", "2"], ["2026-W11", "1", "1", "1", "3"]]
+    weeks = _csv(client, f"/dashboard/loket.csv?{PERIOD}&table=department_weeks")
+    assert weeks == [["Week", "Sociale Zaken en Werkgelegenheid", "Stadsbeheer", "Totaal"],
+                     ["2026-W10", "2", "0", "2"], ["2026-W11", "1", "2", "3"]]
     departments = _csv(client, f"/dashboard/loket.csv?{PERIOD}&table=departments")
     assert departments[1:] == [["Sociale Zaken en Werkgelegenheid", "3"], ["Stadsbeheer", "2"]]
 
@@ -292,3 +295,14 @@ def test_bad_filters_are_a_clear_400_and_unknown_pages_404(client, login_as, wor
     assert client.get("/dashboard/loket.csv?van=gisteren").status_code == 400
     assert client.get("/dashboard/bestaat-niet").status_code == 404
     assert client.get("/dashboard/loket.csv?table=bestaat-niet").status_code == 404
+
+
+def test_csv_headers_are_dutch_when_the_page_is_english(client, login_as, world):
+    from tests.conftest import csrf
+
+    login_as(world["staff"])
+    client.post("/language", data={"lang": "en", "next": "/dashboard", "csrf_token": csrf(client)})
+    page = client.get(f"/dashboard/loket?{PERIOD}").get_data(as_text=True)
+    assert "Requests per week by type" in page and 'lang="en"' in page
+    header = _csv(client, f"/dashboard/loket.csv?{PERIOD}&table=sla")[0]
+    assert header[:2] == ["Prioriteit", "Aanvragen"]

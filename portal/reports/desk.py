@@ -75,6 +75,15 @@ def requests_per_week_by_team(filters: Filters, tickets=None) -> Table:
                        "team handling them; “(none)” is not yet assigned to a team."))
 
 
+def requests_per_week_by_department(filters: Filters, tickets=None) -> Table:
+    tickets = _tickets(filters) if tickets is None else tickets
+    labels = dict(current_app.config["DEPARTMENTS"])
+    return _per_week(filters, tickets, "department", labels,
+                     _("Requests per week by department"), "department_weeks",
+                     _("Stacked bars: the number of requests submitted per week, split by the "
+                       "department they are for."))
+
+
 def requests_by_department(filters: Filters, tickets=None) -> Table:
     tickets = _tickets(filters) if tickets is None else tickets
     departments = current_app.config["DEPARTMENTS"]
@@ -89,15 +98,18 @@ def requests_by_department(filters: Filters, tickets=None) -> Table:
 
 # --- SLA ---------------------------------------------------------------------------
 
-def _waiting_intervals(ticket_ids) -> dict[int, list]:
-    """Per ticket, the [start, end) moments it waited on the requester (end None: still)."""
+def _waiting_intervals(filters: Filters) -> dict[int, list]:
+    """Per ticket of the period, the [start, end) moments it waited on the requester (end
+    None: still waiting)."""
     out: dict[int, list] = defaultdict(list)
-    if not ticket_ids:
-        return out
-    marks = ",".join("?" * len(ticket_ids))
-    rows = get_db().execute(
-        f"SELECT ticket_id, at, new FROM ticket_events WHERE field IN ('status', 'reopen')"
-        f" AND ticket_id IN ({marks}) ORDER BY ticket_id, at, id", list(ticket_ids))
+    sql = ("SELECT ev.ticket_id, ev.at, ev.new FROM ticket_events ev JOIN tickets t"
+           " ON t.id = ev.ticket_id WHERE ev.field IN ('status', 'reopen')"
+           " AND t.created_at >= ? AND t.created_at < ?")
+    params = [filters.start, filters.end]
+    if filters.department:
+        sql += " AND t.department = ?"
+        params.append(filters.department)
+    rows = get_db().execute(sql + " ORDER BY ev.ticket_id, ev.at, ev.id", params)
     since: dict[int, object] = {}
     for row in rows:
         tid, at = row["ticket_id"], timeutil.parse(row["at"])
@@ -121,11 +133,11 @@ def business_hours(ticket: dict, until, waiting: list, cfg) -> float:
     return max(0, seconds) / 3600
 
 
-def sla_facts(tickets: list[dict]) -> list[dict]:
-    """Per ticket: first-response and resolution hours (None: not yet) and whether each
-    target was met (None: still within target)."""
+def sla_facts(filters: Filters, tickets: list[dict]) -> list[dict]:
+    """Per ticket of the period: first-response and resolution hours (None: not yet) and
+    whether each target was met (None: still within target)."""
     cfg = current_app.config
-    waiting = _waiting_intervals([t["id"] for t in tickets])
+    waiting = _waiting_intervals(filters)
     now = timeutil.now()
     out = []
     for t in tickets:
@@ -154,7 +166,7 @@ def _median(values) -> float | None:
 
 def sla_table(filters: Filters, tickets=None) -> Table:
     tickets = _tickets(filters) if tickets is None else tickets
-    facts = sla_facts(tickets)
+    facts = sla_facts(filters, tickets)
     labels = {"urgent": _("Urgent"), "high": _("High"), "normal": _("Normal"), "low": _("Low")}
     rows = []
     for priority in (*PRIORITIES, None):
@@ -206,7 +218,7 @@ def satisfaction_table(filters: Filters) -> Table:
 
 def key_figures(filters: Filters) -> dict:
     tickets = _tickets(filters)
-    facts = sla_facts(tickets)
+    facts = sla_facts(filters, tickets)
     scores = ratings(filters)
     return {"requests": len(tickets),
             "response_met": _rate(f["response_met"] for f in facts),
@@ -219,5 +231,7 @@ def key_figures(filters: Filters) -> dict:
 def tables(filters: Filters) -> list[Table]:
     tickets = _tickets(filters)
     return [requests_per_week_by_type(filters, tickets),
-            requests_per_week_by_team(filters, tickets), requests_by_department(filters, tickets),
+            requests_per_week_by_team(filters, tickets),
+            requests_per_week_by_department(filters, tickets),
+            requests_by_department(filters, tickets),
             sla_table(filters, tickets), satisfaction_table(filters)]
