@@ -202,6 +202,10 @@ def test_search_figures_and_suggestion_deflection(client, login_as, world):
     assert top[1:] == [["parkeren", "3", "1"], ["'=hyperlink(1)", "1", "1"], ["afval", "1", "1"]]
     zero = _csv(client, f"/dashboard/zoeken.csv?{PERIOD}&table=zero")
     assert zero[1:] == [["'=hyperlink(1)", "1"], ["afval", "1"], ["parkeren", "1"]]
+    key = {r[0]: r[2] for r in _csv(client, f"/dashboard.csv?{PERIOD}&table=key")}
+    assert key["Zoekopdrachten"] == "5" and key["Zoekopdrachten zonder resultaat (%)"] == "60,0"
+    key = {r[0]: r[2] for r in _csv(client, f"/dashboard.csv?{PERIOD}&afdeling=dsb&table=key")}
+    assert key["Zoekopdrachten"] == ""  # the log holds no person: nothing per department
     suggestions = _csv(client, f"/dashboard/zoeken.csv?{PERIOD}&table=suggestions")
     assert suggestions[1:] == [["2026-W10", "2", "2", "1", "1"], ["2026-W11", "1", "0", "0", "0"]]
 

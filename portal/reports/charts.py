@@ -63,6 +63,9 @@ def svg(chart: Chart, chart_id: str, title: str) -> Markup:
     graph.x_labels = list(chart.x_labels)
     if chart.kind in ("bar", "stacked", "line") and len(chart.x_labels) > 8:
         graph.x_label_rotation = 45
+    if chart.kind in ("bar", "stacked", "line") and len(chart.x_labels) > 26:
+        graph.x_labels_major_every = -(-len(chart.x_labels) // 13)  # about 13 labels
+        graph.show_minor_x_labels = False
     for name, values in chart.series:
         graph.add(str(name), list(values))
     root = ET.fromstring(graph.render(is_unicode=True))
