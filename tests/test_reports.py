@@ -268,6 +268,10 @@ def test_pages_show_accessible_charts_with_their_numbers_and_no_inline_code(clie
         assert "<table>" in body and 'download>' in body
     page = client.get(f"/dashboard/loket?{PERIOD}").get_data(as_text=True)
     assert "66,7" in page and "Analysevraag" in page
+    fragment = client.get(f"/dashboard/loket?{PERIOD}", headers={"HX-Request": "true"})
+    assert "HX-Request" in fragment.headers["Vary"]
+    assert "<html" not in fragment.get_data(as_text=True) and "66,7" in fragment.get_data(
+        as_text=True)
     css = client.get("/dashboard/grafieken.css")
     assert css.mimetype == "text/css" and "svg.report-chart .color-0" in css.get_data(as_text=True)
 
