@@ -300,6 +300,9 @@ def test_bad_filters_are_a_clear_400_and_unknown_pages_404(client, login_as, wor
         as_text=True)
     assert client.get("/dashboard/loket?van=2026-03-10&tot=2026-03-01").status_code == 400
     assert client.get("/dashboard/loket?afdeling=nope").status_code == 400
+    assert client.get("/dashboard/agenda?van=9999-12-30&tot=9999-12-31").status_code == 400
+    assert client.get("/dashboard/agenda?van=0001-01-01&tot=0001-01-02").status_code == 400
+    assert client.get("/dashboard/agenda.csv?van=" + "9" * 500).status_code == 400
     assert client.get("/dashboard/loket.csv?van=gisteren").status_code == 400
     assert client.get("/dashboard/bestaat-niet").status_code == 404
     assert client.get("/dashboard/loket.csv?table=bestaat-niet").status_code == 404

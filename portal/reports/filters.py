@@ -14,6 +14,7 @@ from ..errors import Invalid
 
 DEFAULT_WEEKS = 12
 MAX_DAYS = 3 * 366
+MIN_YEAR, MAX_YEAR = 1970, 2999
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,15 @@ def _day(value, name: str, errors: dict) -> date | None:
     try:
         if len(value) != 10:
             raise ValueError
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         errors[name] = _("Give a date as YYYY-MM-DD.")
         return None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:  # far-off dates overflow the week arithmetic
+        errors[name] = _("Give a date between %(first)s and %(last)s.", first=MIN_YEAR,
+                         last=MAX_YEAR)
+        return None
+    return day
 
 
 def parse(args) -> Filters:
