@@ -37,6 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     extensions.init_app(app)
+    from .accounts import oidc
+
+    oidc.init_app(app)  # single sign-on, when an IdP is configured
     errorpages.init_app(app)
     templating.init_app(app)
     security.init_app(app)

@@ -198,7 +198,9 @@ def register(app) -> None:
     from .events.cli import register as register_events
     from .kb.cli import register as register_kb
     from .search.cli import register as register_search
+    from .accounts.cli import register as register_sso
 
+    register_sso(app)
     register_chat(app)
     register_desk(app)
     register_events(app)

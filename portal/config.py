@@ -44,6 +44,34 @@ DEFAULTS: dict = {
     "LOGIN_FAILURE_WINDOW_MINUTES": 15,
     "LOGIN_LOCKOUT_MINUTES": 15,
     "MIN_PASSWORD_LENGTH": 10,
+    # Who may log in with a password: "everyone", or "admins" (only useful with single
+    # sign-on configured: employees then use their municipality account only).
+    "PASSWORD_LOGIN": "everyone",
+    # Single sign-on (OpenID Connect, authorization code flow with PKCE). Off while
+    # OIDC_DISCOVERY_URL is None: then there is only password login. See the README.
+    "OIDC_DISCOVERY_URL": None,  # https://<idp>/.well-known/openid-configuration
+    "OIDC_CLIENT_ID": None,
+    "OIDC_CLIENT_SECRET": None,
+    "OIDC_SCOPES": "openid profile email",
+    "OIDC_TIMEOUT": 10,  # seconds for every call to the identity provider
+    # Claims: the first one present wins where a list is given.
+    "OIDC_NAME_CLAIM": "name",
+    "OIDC_EMAIL_CLAIM": ["email", "preferred_username", "upn"],
+    "OIDC_GROUPS_CLAIM": "groups",  # Entra ID: "groups" (object ids) or "roles" (app roles)
+    "OIDC_DEPARTMENT_CLAIM": "department",
+    # Department claim value -> department key, for values that are neither a key of
+    # DEPARTMENTS nor its name. Unknown values leave the department as it was.
+    "OIDC_DEPARTMENTS": {},
+    # Group claim value -> {"role": "staff"|"admin"|"employee", "teams": [...]} (or just the
+    # role as a string). The highest role of the matched groups wins; teams add up. When no
+    # matched group names teams, a staff member keeps the teams an admin gave them.
+    "OIDC_GROUP_ROLES": {},
+    "OIDC_DEFAULT_ROLE": "employee",  # without a matching group; None refuses the login
+    # A first SSO login with the email address of an existing account without an SSO
+    # identity takes that account over (the IdP is the municipality's own directory).
+    "OIDC_LINK_BY_EMAIL": True,
+    "OIDC_FETCH_USERINFO": False,  # also read claims from the userinfo endpoint
+    "OIDC_LOGOUT": True,  # log out at the IdP too (RP-initiated logout) after an SSO login
     # Organisation
     "TEAMS": {
         "bi": _l("Business Intelligence"),

@@ -578,6 +578,13 @@ def _0013_learning_teachers(db: sqlite_utils.Database) -> None:
     )
 
 
+def _0030_sso_sessions(db: sqlite_utils.Database) -> None:
+    """A login session that came from single sign-on keeps the ID token it was started with,
+    server-side (a cookie is too small for it), for the id_token_hint of RP-initiated logout.
+    It goes with the session row."""
+    db.execute("ALTER TABLE user_sessions ADD COLUMN sso_id_token TEXT")
+
+
 MIGRATIONS = [
     ("0001_accounts", _0001_accounts),
     ("0002_desk", _0002_desk),
@@ -592,6 +599,7 @@ MIGRATIONS = [
     ("0012_learning", _0012_learning),
     ("0013_learning_teachers", _0013_learning_teachers),
     ("0020_chat", _0020_chat),
+    ("0030_sso_sessions", _0030_sso_sessions),
 ]
 
 
