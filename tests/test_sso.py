@@ -319,3 +319,55 @@ def test_cli_sso_check_prints_what_the_provider_offers(sso_app, provider):
     assert provider.url in result.output
     assert f"{provider.url}/oauth2/end_session" in result.output
     assert "S256" in result.output or "PKCE" in result.output
+
+
+def test_demo_people_keep_their_demo_roles_when_they_log_in_through_sso(tmp_path, provider):
+    """`make run-sso`: the demo provider's people and DEMO_GROUP_ROLES give every demo
+    account the role, teams and department it already has."""
+    from portal.demo import sso as demo
+    from portal.demo.users import DEMO_USERS, ensure_users
+
+    app = make_app(tmp_path, provider, OIDC_GROUP_ROLES=demo.DEMO_GROUP_ROLES)
+    with app.app_context():
+        ensure_users()
+        people = demo.identities(app.config["DEPARTMENTS"])
+    expected = {email: (role, sorted(teams), department)
+                for email, _name, role, teams, department in DEMO_USERS}
+    for person in people:
+        if person["email"].split("@")[0] not in ("sanne.devries", "joost.bakker", "eva.mulder"):
+            continue
+        provider.set_user(person["sub"], **{k: v for k, v in person.items() if k != "sub"})
+        client = app.test_client()
+        assert sso_login(client, provider, person["sub"]).status_code == 302
+        user = user_row(app, person["email"])
+        assert (user["role"], user["teams"], user["department"]) == expected[person["email"]]
+        assert user["external_subject"] == person["sub"]
+    assert len(rows(app, "SELECT * FROM users")) == len(DEMO_USERS)
+
+
+def test_claims_are_read_through_the_configured_names(app):
+    from portal.accounts import sso
+
+    with app.app_context():
+        app.config.update(OIDC_GROUP_ROLES=GROUPS, OIDC_DEPARTMENTS={"SZW-01": "szw"})
+        profile = sso.profile_from_claims("https://idp.example", {
+            "sub": "x1", "preferred_username": "JDOE@denhaag.example", "given_name": "Jan",
+            "family_name": "Doe", "groups": ["datashop-admins", "datashop-udp"],
+            "department": "SZW-01"})
+        assert (profile.email, profile.name, profile.department) == (
+            "jdoe@denhaag.example", "Jan Doe", "szw")
+        assert (profile.role, profile.teams) == ("admin", ["udp"])
+        # Keycloak's preferred_username can be a plain user name: the email claim wins.
+        profile = sso.profile_from_claims("https://idp.example", {
+            "sub": "x2", "preferred_username": "jdoe", "email": "j.doe@denhaag.example",
+            "department": "Onbekende dienst"})
+        assert profile.email == "j.doe@denhaag.example" and profile.department is None
+        assert (profile.role, profile.teams) == ("employee", None)
+
+
+def test_an_account_without_an_email_claim_is_refused(sso_app, provider):
+    provider.set_user("no-mail", name="Zonder Mail", groups=["datashop-staff"])
+    response = sso_login(sso_app.test_client(), provider, "no-mail")
+    assert response.status_code == 403
+    assert "geen e-mailadres" in response.get_data(as_text=True)
+    assert rows(sso_app, "SELECT * FROM users") == []

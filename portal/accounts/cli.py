@@ -63,3 +63,35 @@ def sso_check() -> None:
 
 def register(app) -> None:
     app.cli.add_command(sso_cli)
+
+
+@sso_cli.command("demo-provider")
+@click.option("--port", type=int, default=None, help="Port (default 9400).")
+def sso_demo_provider(port) -> None:
+    """A local OpenID provider with the demo people, for `make run-sso` (demo only).
+
+    Uses the oidc-provider-mock package (installed with the test extras). It listens on
+    127.0.0.1 and is reached as http://localhost:PORT, so its cookies never mix with the
+    portal's on 127.0.0.1:5000.
+    """
+    import json
+    import os
+
+    from ..demo import sso as demo
+
+    port = port or demo.ISSUER_PORT
+    try:
+        import oidc_provider_mock
+    except ImportError as exc:  # a production install without the test extras
+        raise click.ClickException("the demo provider needs oidc-provider-mock: "
+                                   "pip install -e '.[test]'") from exc
+    from werkzeug.serving import run_simple
+
+    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # plain HTTP on loopback, for the demo
+    people = demo.identities(current_app.config["DEPARTMENTS"])
+    users = [oidc_provider_mock.User(sub=p["sub"], claims={k: v for k, v in p.items()
+                                                          if k != "sub"}) for p in people]
+    app = oidc_provider_mock.app(require_nonce=True, user_claims=users)
+    click.echo(f"Demo identity provider on http://localhost:{port} with {len(users)} people")
+    click.echo("Portal settings: " + json.dumps(demo.portal_settings(port)))
+    run_simple("127.0.0.1", port, app, threaded=True)

@@ -136,9 +136,16 @@ def profile_from_claims(issuer: str, claims: dict, config=None) -> Profile:
     subject = claims.get("sub")
     if not issuer or not isinstance(subject, str) or not subject:
         raise Refused(_("The identity provider did not say who you are."))
-    email = _first_claim(claims, config.get("OIDC_EMAIL_CLAIM"))
-    email = email.strip().lower() if isinstance(email, str) else ""
-    if not EMAIL_RE.match(email) or len(email) > 254:
+    # The first configured claim that holds an email address (Keycloak's
+    # preferred_username may be a plain user name; Entra ID's may be the UPN).
+    email = ""
+    names = config.get("OIDC_EMAIL_CLAIM")
+    for claim in [names] if isinstance(names, str) else list(names or []):
+        value = claims.get(claim)
+        if isinstance(value, str) and EMAIL_RE.match(value.strip()):
+            email = value.strip().lower()
+            break
+    if not email or len(email) > 254:
         raise Refused(_("Your municipality account has no email address, so the portal "
                         "cannot make an account for you. Ask the service desk to add one."))
     name = _first_claim(claims, config.get("OIDC_NAME_CLAIM"))
