@@ -72,6 +72,8 @@ DEFAULTS: dict = {
     "OIDC_LINK_BY_EMAIL": True,
     "OIDC_FETCH_USERINFO": False,  # also read claims from the userinfo endpoint
     "OIDC_LOGOUT": True,  # log out at the IdP too (RP-initiated logout) after an SSO login
+    # Extra origins for the CSP's form-action (the IdP's origin is added when SSO is on).
+    "CSP_FORM_ACTION": [],
     # Organisation
     "TEAMS": {
         "bi": _l("Business Intelligence"),

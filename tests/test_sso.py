@@ -199,6 +199,7 @@ def test_an_error_from_the_idp_gives_a_clear_page(sso_app, provider):
     assert response.status_code == 403
     assert "access_denied" in response.get_data(as_text=True)
     assert "inlogdienst van de gemeente" in response.get_data(as_text=True)
+    assert 'href="/login"' in response.get_data(as_text=True)  # the way back
     assert rows(sso_app, "SELECT * FROM users") == []
 
 
@@ -216,6 +217,9 @@ def test_logout_ends_the_session_at_the_idp_too(sso_app, provider):
     assert params["post_logout_redirect_uri"] == ["http://127.0.0.1:5000/login"]
     assert rows(sso_app, "SELECT * FROM user_sessions") == []
     assert not logged_in(client)
+    # Browsers follow the logout form's redirect to the IdP only if the CSP allows it.
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {provider.url};" in policy
     # The provider's end-session page leads back to the portal's login page.
     page = requests.get(response.location, timeout=10)
     assert page.status_code == 200 and "http://127.0.0.1:5000/login" in page.text

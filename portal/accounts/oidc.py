@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -52,6 +53,11 @@ def init_app(app) -> None:
 
     if not sso_enabled(app.config):
         return
+    # The logout form's redirect goes to the IdP's end-session page: the CSP's form-action
+    # must allow the IdP's origin, or browsers stop the redirect.
+    parts = urlsplit(app.config["OIDC_DISCOVERY_URL"])
+    app.config["CSP_FORM_ACTION"] = [*(app.config.get("CSP_FORM_ACTION") or []),
+                                     f"{parts.scheme}://{parts.netloc}"]
     oauth = OAuth(app)
     oauth.register(
         CLIENT_NAME,

@@ -9,6 +9,7 @@ from flask import (Blueprint, current_app, flash, make_response, redirect, rende
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..errorpages import error_response, wants_json
 from ..errors import Invalid, Locked
 from ..extensions import SESSION_KEY
 from ..i18n import LANG_COOKIE
@@ -56,6 +57,16 @@ def login():
 def _external(endpoint: str) -> str:
     """An absolute URL on BASE_URL, as registered at the IdP (not the request's host)."""
     return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint)
+
+
+@bp.errorhandler(oidc.LoginFailed)
+@bp.errorhandler(sso.Refused)
+def sso_failed(exc):
+    """A failed single sign-on: the reason and the way back to the login page."""
+    if wants_json():
+        return error_response(exc.status, exc.message)
+    return render_template("accounts/sso_error.html", status=exc.status,
+                           message=exc.message), exc.status
 
 
 @bp.get("/login/sso")
