@@ -375,3 +375,8 @@ def test_an_account_without_an_email_claim_is_refused(sso_app, provider):
     assert response.status_code == 403
     assert "geen e-mailadres" in response.get_data(as_text=True)
     assert rows(sso_app, "SELECT * FROM users") == []
+
+
+def test_cli_sso_check_without_sso_says_how_to_switch_it_on(app):
+    result = app.test_cli_runner().invoke(args=["sso", "check"])
+    assert result.exit_code != 0 and "OIDC_DISCOVERY_URL" in result.output
