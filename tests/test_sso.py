@@ -9,7 +9,6 @@ import requests
 
 from portal import create_app, migrations
 from portal.db import get_db
-
 from tests.conftest import PASSWORD, csrf, login
 from tests.sso_support import CLIENT_ID, Provider, local_path, sso_login
 
@@ -87,6 +86,7 @@ def test_first_login_creates_the_account_from_the_claims(sso_app, provider):
     assert response.status_code == 302 and response.location == "/account"
     page = client.get("/account").get_data(as_text=True)
     assert "Alice Jansen" in page
+    assert "Je logt in met je gemeente-account" in page
     user = user_row(sso_app, "alice.jansen@denhaag.example")
     assert user["name"] == "Alice Jansen"
     assert user["role"] == "staff" and user["teams"] == ["bi"]

@@ -48,9 +48,9 @@ def sso_check() -> None:
             else "  (not all offered: " + ", ".join(sorted(scopes_offered)) + ")")),
         ("Redirect URI", f"{base}/login/sso/callback  (register at the IdP)"),
         ("Post-logout", f"{base}/login  (register at the IdP)"),
-        ("Group mapping", f"{len(config.get('OIDC_GROUP_ROLES') or {})} groups in "
-                          f"OIDC_GROUP_ROLES, claim {config.get('OIDC_GROUPS_CLAIM')!r}, "
-                          f"default role {config.get('OIDC_DEFAULT_ROLE')!r}"),
+        ("Group mapping", (f"{len(config.get('OIDC_GROUP_ROLES') or {})} groups in "
+                           f"OIDC_GROUP_ROLES, claim {config.get('OIDC_GROUPS_CLAIM')!r}, "
+                           f"default role {config.get('OIDC_DEFAULT_ROLE')!r}")),
     ]
     for label, value in lines:
         click.echo(f"{label + ':':<16} {value}")
