@@ -380,3 +380,26 @@ def test_an_account_without_an_email_claim_is_refused(sso_app, provider):
 def test_cli_sso_check_without_sso_says_how_to_switch_it_on(app):
     result = app.test_cli_runner().invoke(args=["sso", "check"])
     assert result.exit_code != 0 and "OIDC_DISCOVERY_URL" in result.output
+
+
+def test_an_idp_that_does_not_answer_gives_a_clear_page(tmp_path):
+    """OIDC_TIMEOUT bounds every call: a provider that accepts but never answers."""
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)
+    try:
+        port = silent.getsockname()[1]
+        app = create_app({
+            "INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "OIDC_DISCOVERY_URL": f"http://127.0.0.1:{port}/.well-known/openid-configuration",
+            "OIDC_CLIENT_ID": CLIENT_ID, "OIDC_TIMEOUT": 1})
+        with app.app_context():
+            migrations.upgrade(get_db())
+        response = app.test_client().get("/login/sso")
+        assert response.status_code == 502
+        assert "niet bereikbaar" in response.get_data(as_text=True)
+    finally:
+        silent.close()

@@ -67,7 +67,7 @@ def init_app(app) -> None:
         client_kwargs={
             "scope": app.config["OIDC_SCOPES"],
             "code_challenge_method": "S256",
-            "timeout": app.config["OIDC_TIMEOUT"],
+            "default_timeout": app.config["OIDC_TIMEOUT"],  # every call to the IdP
         },
     )
 
