@@ -130,7 +130,8 @@ def test_a_changed_group_claim_changes_the_role_on_the_next_login(sso_app, provi
 def test_an_unchanged_role_keeps_the_other_sessions(sso_app, provider):
     alice(provider)
     first, second = sso_app.test_client(), sso_app.test_client()
-    sso_login(first, provider, "alice-sub")
+    # (and the page to return to stays on the portal)
+    assert sso_login(first, provider, "alice-sub", next_path="//evil.example/").location == "/"
     sso_login(second, provider, "alice-sub")
     assert logged_in(first) and logged_in(second)
 
