@@ -17,7 +17,7 @@ from ..accounts import service as accounts
 from ..db import get_db, transaction
 from ..errors import Conflict, DomainError
 from ..events import attendance, registration
-from ..learning import assignments, certificates, content, quiz, service, teachers
+from ..learning import assignments, availability, certificates, content, quiz, service, teachers
 from .users import DEMO_PASSWORD
 
 SEED = 9
@@ -78,7 +78,7 @@ def _pool(staff, modules: list[str], rng: random.Random) -> list:
     today = timeutil.local(timeutil.now()).date()
     for user in out[:4]:  # a few holidays and courses in the coming months
         start = today + timedelta(days=rng.randint(10, 80))
-        teachers.add_unavailable(staff, user.id, start.isoformat(),
+        availability.add_unavailable(staff, user.id, start.isoformat(),
                                  (start + timedelta(days=rng.randint(3, 14))).isoformat(),
                                  rng.choice(("Vakantie", "Cursus", "Verlof")))
     return out

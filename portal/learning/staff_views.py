@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.service import find_by_email
-from ..errors import Conflict, Forbidden, Invalid
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..htmx import render
 from .. import parsing
-from . import certificates, content, figures, service, teachers
-from .views import bp
+from . import availability, certificates, content, figures, service, teachers
+from .views import bp, flash_clashes
 
 
 def _staff():
@@ -131,12 +131,23 @@ def add_unavailable():
     user = _staff()
     form = request.form
     try:
-        teachers.add_unavailable(user, _person(form), form.get("starts_on"), form.get("ends_on"),
-                                 form.get("reason"))
-    except Invalid as exc:
-        return _pool_page(400, errors=exc.fields, form=form, unavailable_error=exc.message)
+        teacher_id = parsing.integer(form.get("teacher_id"), "teacher_id", low=1, required=True)
+        teacher = availability.add_unavailable(user, teacher_id, form.get("starts_on"),
+                                               form.get("ends_on"), form.get("reason"))
+    except (Invalid, NotFound) as exc:
+        return _pool_page(exc.status, errors=exc.fields, form=form,
+                          unavailable_error=exc.message)
     flash(_("The unavailable period is saved."), "success")
-    return redirect(url_for("learning.pool"), 303)
+    flash_clashes(teacher, staff=True)
+    return redirect(url_for("learning.pool") + "#afwezig", 303)
+
+
+@bp.post("/leerlijn/beheer/docenten/afwezig/<int:period_id>/verwijderen")
+@login_required
+def remove_unavailable(period_id):
+    availability.remove_unavailable(_staff(), period_id)
+    flash(_("The unavailable period is removed."), "success")
+    return redirect(url_for("learning.pool") + "#afwezig", 303)
 
 
 def _session_page(event_id: int, status: int = 200, **extra):
