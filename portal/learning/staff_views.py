@@ -32,7 +32,9 @@ def _page(status: int = 200, **extra):
         start = end = None
         errors, status = exc.fields, 400
     context = {"figures": figures.module_figures(user, start, end), "modules": content.modules(),
-               "errors": {}, "form": {}, "period": period, "period_errors": errors}
+               "track": content.track(), "errors": {}, "form": {}, "period": period,
+               "period_errors": errors, "csv_module": request.args.get("module", ""),
+               "csv_errors": {}}
     context.update(extra)
     return render("learning/staff.html", status=status, **context)
 
@@ -46,9 +48,21 @@ def staff():
 @bp.get("/leerlijn/beheer/voltooiingen.csv")
 @login_required
 def completions_csv():
-    response = make_response(figures.completions_csv(_staff()))
+    """Who completed what, for HR: ?van=&tot= (local days, inclusive) and ?module=."""
+    user = _staff()
+    args = request.args
+    module_id = args.get("module") or None
+    try:
+        start, end = figures.period_bounds(args.get("van", ""), args.get("tot", ""))
+        body = figures.completions_csv(user, start, end, module_id)
+    except Invalid as exc:
+        return _page(400, csv_error=exc.message, csv_errors=exc.fields)
+    parts = ["leerlijn-voltooiingen", module_id or "", args.get("van", ""),
+             args.get("tot", "")]
+    name = "-".join(p for p in parts if p)
+    response = make_response("\ufeff" + body)  # a BOM, so Excel reads the UTF-8 names
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = 'attachment; filename="leerlijn-voltooiingen.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
