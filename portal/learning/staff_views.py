@@ -105,8 +105,16 @@ def _pool_page(status: int = 200, **extra):
     except Invalid as exc:
         pool, status = teachers.list_teachers(user), 400
         extra.setdefault("pool_error", exc.message)
-    context = {"pool": pool, "sessions": teachers.upcoming_sessions(user),
-               "modules": content.modules(), "errors": {}, "form": {}}
+    modules = content.modules()
+    editing = parsing.integer(request.args.get("docent"), "docent", {}, low=1)
+    if editing and "form" not in extra:  # "change": the form filled in with the teacher
+        teacher = next((t for t in pool["items"] if t["id"] == editing), None)
+        if teacher:
+            extra["form"] = {"email": teacher["email"], "modules": teacher["modules"],
+                             "max_per_quarter": str(teacher["max_per_quarter"]),
+                             "active": "1" if teacher["active"] else "0"}
+    context = {"pool": pool, "sessions": teachers.upcoming_sessions(user), "modules": modules,
+               "module_titles": {m["id"]: m["title"] for m in modules}, "errors": {}, "form": {}}
     context.update(extra)
     return render("learning/pool.html", status=status, **context)
 
@@ -131,8 +139,11 @@ def save_teacher():
     user = _staff()
     form = request.form
     try:
+        # The form has a checkbox "active": unticked means inactive (older clients that
+        # do not send the form's marker keep a teacher active).
+        active = form.get("active") == "1" if form.get("active_shown") else True
         teachers.set_teacher(user, _person(form), form.getlist("modules"),
-                             form.get("max_per_quarter"), form.get("active", "1") == "1")
+                             form.get("max_per_quarter"), active)
     except Invalid as exc:
         return _pool_page(400, errors=exc.fields, form=form, teacher_error=exc.message)
     flash(_("The teacher is saved."), "success")

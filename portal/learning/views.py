@@ -18,7 +18,7 @@ from ..htmx import render
 from ..kb.render import render_markdown
 from ..mail.render import absolute_url
 from ..templating import date_filter
-from . import assignments, availability, certificates, quiz, service, teachers
+from . import assignments, availability, certificates, content, quiz, service, teachers
 from .labels import ASSIGNMENT_STATUSES, LEVELS, RULES, STATES
 
 bp = Blueprint("learning", __name__)
@@ -117,9 +117,14 @@ def _teaching_page(status: int = 200, **extra):
     """"Mijn lessen": upcoming and recent sessions with their attendee lists, the
     assignments waiting for review and the teacher's own unavailable periods."""
     user = _me()
+    titles = {m["id"]: m["title"] for m in content.modules()}
+    profile = teachers.my_profile(user)
+    if profile:
+        profile["module_titles"] = [titles.get(m, m) for m in profile["modules"]]
     context = {"sessions": teachers.my_sessions(user),
                "recent": teachers.my_sessions(user, "recent"),
-               "waiting": assignments.for_review(user), "profile": teachers.my_profile(user),
+               "waiting": assignments.for_review(user), "profile": profile,
+               "module_titles": titles,
                "errors": {}, "form": {}}
     context.update(extra)
     return render("learning/teaching.html", status=status, **context)
