@@ -8,7 +8,8 @@ import pytest
 from portal.errors import Forbidden, Invalid, NotFound
 from portal.learning import availability, teachers
 from tests.conftest import csrf
-from tests.learning_support import INTRO, call, clock, courses, published, switch_to  # noqa: F401
+from tests.learning_support import (INTRO, call, clock, courses, outbox, published,  # noqa: F401
+                                    switch_to)
 
 
 @pytest.fixture
@@ -152,3 +153,25 @@ def test_the_pages_for_staff_and_teacher(client, app, pool, login_as):
                        data={"csrf_token": token}).status_code == 303
     assert call(app, teachers.my_profile, anna)["unavailable"] == []
     assert [p["id"] for p in call(app, teachers.my_profile, bram)["unavailable"]] == [period_id]
+
+
+def test_the_team_is_mailed_when_a_teacher_is_unavailable_over_their_session(app, pool):
+    staff, people = pool
+    anna, bram = people["Anna Analist"], people["Bram BI"]
+    target = session(app, staff, "2027-02-10")
+    call(app, teachers.assign, staff, target["id"], anna.id)
+    team = "datashop-team@denhaag.example"
+    before = len(outbox(app, team))
+    call(app, availability.add_unavailable, bram, bram.id, "2027-02-08", "2027-02-12")
+    assert len(outbox(app, team)) == before  # Bram teaches nothing then
+    call(app, availability.add_unavailable, anna, anna.id, "2027-02-08", "2027-02-12", "Griep")
+    mails = outbox(app, team)[before:]
+    assert len(mails) == 1 and "Anna Analist" in mails[0]["subject"]
+    assert f"/leerlijn/beheer/sessies/{target['id']}?uitval={anna.id}" in mails[0]["body_text"]
+    assert "Griep" in mails[0]["body_text"]
+    # Staff entering it themselves see the clash on the page; no mail to themselves.
+    call(app, availability.add_unavailable, staff, anna.id, "2027-02-13", "2027-02-20")
+    other = session(app, staff, "2027-03-03")
+    call(app, teachers.assign, staff, other["id"], bram.id)
+    call(app, availability.add_unavailable, staff, bram.id, "2027-03-01", "2027-03-05")
+    assert len(outbox(app, team)) == before + 1

@@ -35,7 +35,7 @@ from .labels import EVENT_TYPES
 
 __all__ = ["list_events", "get_event", "create_event", "update_event", "publish_event",
            "cancel_event", "my_registrations", "announce_update", "notify_host", "hosts",
-           "add_host", "remove_host", "hosted_events", "FILTER_KEYS"]
+           "add_host", "remove_host", "FILTER_KEYS"]
 
 FILTER_KEYS = ("type", "month", "mode", "has_seats", "when", "status", "q")
 MAX_LIMIT = 200
@@ -310,21 +310,6 @@ def remove_host(user: User, event_id: int, host_id: int) -> list[dict]:
         db.execute("DELETE FROM event_hosts WHERE event_id = ? AND user_id = ?",
                    [event_id, host_id])
     return hosts(user, event_id)
-
-
-def hosted_events(user: User, when: str = "upcoming") -> list[dict]:
-    """Events the user organises or hosts (not cancelled), soonest first (``past``: latest
-    first)."""
-    if when not in ("upcoming", "past"):
-        raise Invalid(_("when is upcoming or past."))
-    db = get_db()
-    op, order = (">", "ASC") if when == "upcoming" else ("<=", "DESC")
-    rows = db.execute(store.EVENT_SELECT + " WHERE e.status != 'cancelled' AND (e.organiser_id = ?"
-                      " OR EXISTS (SELECT 1 FROM event_hosts h WHERE h.event_id = e.id AND"
-                      f" h.user_id = ?)) AND e.ends_at {op} ? ORDER BY e.starts_at {order}",
-                      [user.id, user.id, timeutil.iso()]).fetchall()
-    moment = timeutil.now()
-    return [store.to_event(db, row, user, moment) for row in rows]
 
 
 def publish_event(user: User, event_id: int) -> dict:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import format_date, gettext as _
+from flask import current_app
+from flask_babel import force_locale, format_date, gettext as _
 
 from .. import parsing, timeutil
 from ..accounts.service import User
@@ -85,9 +86,37 @@ def add_unavailable(user: User, teacher_id: int, starts_on, ends_on, reason=None
         db.execute("INSERT INTO learning_teacher_unavailable (user_id, starts_on, ends_on, reason)"
                    " VALUES (?, ?, ?, ?)", [teacher_id, first.isoformat(), last.isoformat(),
                                             reason])
-    out = _teacher(db, _teacher_row(db, teacher_id))
-    out["clashes"] = _clashes(db, user, teacher_id, first, last)
+        out = _teacher(db, _teacher_row(db, teacher_id))
+        out["clashes"] = _clashes(db, user, teacher_id, first, last)
+        if out["clashes"] and not user.is_staff:
+            _tell_staff(db, out, first, last, reason)
     return out
+
+
+def _tell_staff(db, teacher: dict, first: date, last: date, reason: str | None) -> None:
+    """A teacher marked themselves unavailable over sessions they teach: the Datashop
+    team (LEARNING_STAFF_EMAIL, else MAIL_REPLY_TO) gets a mail with links to the
+    substitute proposals, in the transaction of the new period."""
+    from ..mail.outbox import enqueue
+    from ..mail.render import absolute_url, render_mail
+
+    config = current_app.config
+    to = config.get("LEARNING_STAFF_EMAIL") or config.get("MAIL_REPLY_TO")
+    if not to:
+        return
+    with force_locale(config["BABEL_DEFAULT_LOCALE"]):  # the team's language
+        period = f"{format_date(first)} – {format_date(last)}"
+        paragraphs = [_("%(name)s cannot teach in the period %(period)s%(reason)s and is"
+                        " scheduled for these sessions in it:", name=teacher["name"], period=period,
+                        reason=f" ({reason})" if reason else "")]
+        paragraphs += [f"{event['title']}, {format_date(timeutil.parse(event['starts_at']))}: "
+                       + absolute_url("learning.session", event_id=event["id"],
+                                      uitval=teacher["id"]) for event in teacher["clashes"]]
+        paragraphs.append(_("Each link shows the substitutes who may teach the module, are free"
+                            " then and have the lowest load."))
+        title = _("%(name)s is unavailable: find a substitute", name=teacher["name"])
+    subject, text, html = render_mail("notice", title=title, paragraphs=paragraphs)
+    enqueue(db, to=to, subject=subject, text=text, html=html)
 
 
 def _clashes(db, user: User, teacher_id: int, first: date, last: date) -> list[dict]:
