@@ -268,7 +268,8 @@ def remove(user: User, event_id: int, teacher_id: int) -> list[dict]:
     with transaction(db):
         _drop(db, user, event, teacher_id)
         rest = session_teachers(event_id)
-        if event["organiser"] and event["organiser"]["id"] == teacher_id:
+        if (event["organiser"] and event["organiser"]["id"] == teacher_id
+                and event["status"] != "cancelled"):
             # The remaining teacher leads; without one, the staff member who took the
             # teacher off organises until a new teacher is assigned.
             events.update_event(user, event_id,
