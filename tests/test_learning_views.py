@@ -255,3 +255,18 @@ def test_staff_change_a_teacher_with_the_form_filled_in(client, app, courses, pe
     pool = {t["name"]: t for t in call(app, teachers.list_teachers, people["staff"])["items"]}
     assert (pool["Anna Analist"]["modules"], pool["Anna Analist"]["max_per_quarter"],
             pool["Anna Analist"]["active"]) == ([QUALITY], 2, False)
+
+
+def test_staff_look_up_one_learners_progress(client, app, courses, people, login_as):
+    complete_intro(app, people["learner"])
+    code = call(app, service.overview, people["learner"])["certificates"][0]["code"]
+    login_as(people["staff"])
+    page = client.get("/leerlijn/beheer/deelnemer?email=" + people["learner"].email.upper())
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Sanne de Vries" in html and code in html
+    assert client.get("/leerlijn/beheer/deelnemer?email=niemand@denhaag.example"
+                      ).status_code == 404
+    assert client.get("/leerlijn/beheer/deelnemer").status_code == 400
+    switch_to(client, login_as, people["other"])
+    assert client.get("/leerlijn/beheer/deelnemer?email=" + people["learner"].email
+                      ).status_code == 403

@@ -67,6 +67,20 @@ def completions_csv():
     return response
 
 
+@bp.get("/leerlijn/beheer/deelnemer")
+@login_required
+def learner():
+    """Staff: one learner's progress (for HR questions), looked up by e-mail address."""
+    user = _staff()
+    email = (request.args.get("email") or "").strip().lower()
+    person = find_by_email(email) if email else None
+    if person is None:
+        return _page(404 if email else 400, learner_error=_("No account with this address."),
+                     learner_email=request.args.get("email", ""))
+    return render("learning/learner.html", overview=service.overview(user, person.id),
+                  person=person)
+
+
 @bp.post("/leerlijn/beheer/vrijstelling")
 @login_required
 def waive():

@@ -70,5 +70,6 @@ def test_the_second_teacher_checks_people_in_from_mijn_lessen(live_server, brows
     audit.visit(page, "/leerlijn/beheer/docenten", "teacher pool")
     audit.visit(page, f"/leerlijn/beheer/docenten?docent={second.id}", "teacher pool, change")
     audit.visit(page, f"/agenda/{event['id']}", "module session (staff)")
+    audit.visit(page, f"/leerlijn/beheer/deelnemer?email={learner.email}", "one learner")
     context.close()
     assert not audit.found, f"axe found violations:\n{audit.report()}"
