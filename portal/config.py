@@ -92,6 +92,9 @@ DEFAULTS: dict = {
     # not yet added to tickets; every mail says to reply on the request page). None: no
     # Reply-To header.
     "MAIL_REPLY_TO": "Datashop-team <datashop-team@denhaag.example>",
+    # The learning track: who hears that a teacher marked themselves unavailable over
+    # sessions they teach (so staff find a substitute). None: the MAIL_REPLY_TO mailbox.
+    "LEARNING_STAFF_EMAIL": None,
     "SMTP_HOST": "localhost",
     "SMTP_PORT": 25,
     "SMTP_STARTTLS": False,

@@ -578,6 +578,24 @@ def _0013_learning_teachers(db: sqlite_utils.Database) -> None:
     )
 
 
+def _0014_event_hosts(db: sqlite_utils.Database) -> None:
+    """Hosts of an event besides its organiser (a module session's second teacher): they see
+    the attendee list and check people in. Filled from the session teachers already assigned."""
+    _script(db,
+        """
+        CREATE TABLE event_hosts (
+            event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (event_id, user_id)
+        );
+        CREATE INDEX idx_event_hosts_user ON event_hosts(user_id);
+        INSERT INTO event_hosts (event_id, user_id, added_at)
+            SELECT event_id, user_id, assigned_at FROM learning_session_teachers;
+        """
+    )
+
+
 MIGRATIONS = [
     ("0001_accounts", _0001_accounts),
     ("0002_desk", _0002_desk),
@@ -591,6 +609,7 @@ MIGRATIONS = [
     ("0011_events", _0011_events),
     ("0012_learning", _0012_learning),
     ("0013_learning_teachers", _0013_learning_teachers),
+    ("0014_event_hosts", _0014_event_hosts),
     ("0020_chat", _0020_chat),
 ]
 
