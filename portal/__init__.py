@@ -71,7 +71,7 @@ def _resolve_paths(app: Flask) -> None:
     inst = Path(app.instance_path)
     inst.mkdir(parents=True, exist_ok=True)
     for key in ("DATABASE", "UPLOAD_FOLDER", "INDEX_FOLDER", "MAIL_FOLDER",
-                "EMBEDDING_CACHE_FOLDER"):
+                "EMBEDDING_CACHE_FOLDER", "BACKUP_FOLDER"):
         value = Path(app.config[key])
         app.config[key] = str(value if value.is_absolute() else inst / value)
     for key, default in (("KNOWLEDGE_DIR", "knowledge"), ("COURSES_DIR", "courses")):
