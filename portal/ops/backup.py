@@ -40,7 +40,7 @@ from ..errors import Invalid, NotFound
 
 FORMAT = 1
 SUFFIX = ".tar.gz"
-NAME_RE = re.compile(r"^portal-\d{8}T\d{6}Z(?:-\d+)?$")
+NAME_RE = re.compile(r"^portal-(\d{8}T\d{6}Z)(?:-(\d+))?$")
 DB_NAME = "portal.db"
 MANIFEST = "manifest.json"
 # Archive name -> config key of the folder (or None: a file in the instance folder).
@@ -235,9 +235,14 @@ def list_backups(config) -> list[dict]:
     out = []
     if not folder.is_dir():
         return out
-    for path in sorted(folder.glob("portal-*" + SUFFIX)):
+    found = []
+    for path in folder.glob("portal-*" + SUFFIX):
+        match = NAME_RE.match(path.name[:-len(SUFFIX)])
+        if match:
+            found.append(((match.group(1), int(match.group(2) or 1)), path))
+    for _key, path in sorted(found):  # oldest first; -2 comes after its namesake
         name = path.name[:-len(SUFFIX)]
-        if not NAME_RE.match(name) or not path.stat().st_size:
+        if not path.stat().st_size:
             continue  # a backup still being written
         entry = {"name": name, "path": str(path), "size": path.stat().st_size}
         try:
