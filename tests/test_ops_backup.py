@@ -146,7 +146,8 @@ def test_restore_refuses_a_non_empty_instance_without_force(app, instance_files,
     cli = app.test_cli_runner().invoke(args=["backup", "restore", name, "--to", str(target)])
     assert cli.exit_code == 1 and "--force" in cli.output
     backup.restore(app.config, name, target, force=True)
-    assert sqlite3.connect(target / "portal.db").execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    restored = sqlite3.connect(target / "portal.db")
+    assert restored.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert (target / "keep-me.txt").read_text() == "not ours"
 
 

@@ -17,7 +17,8 @@ import pytest
 from portal import timeutil
 from portal.db import get_db
 from portal.ops import jobs, leases
-from portal.ops.worker import Worker, status
+from portal.ops.worker import Worker
+from portal.ops.worker import status as worker_status
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +45,11 @@ def clock():
 
     yield Clock()
     timeutil.set_now(None)
+
+
+def status(app):
+    with app.app_context():
+        return worker_status(app.config, get_db())
 
 
 def test_two_workers_never_run_the_same_job_at_once(app, only_jobs):

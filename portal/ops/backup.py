@@ -87,7 +87,8 @@ def inspect_database(conn: sqlite3.Connection) -> dict:
         tables[name] = conn.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
     migrations = []
     if "schema_migrations" in tables:
-        migrations = [r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY name")]
+        migrations = [r[0] for r in conn.execute(
+            "SELECT name FROM schema_migrations ORDER BY name")]
     return {"integrity": "ok" if integrity == ["ok"] else "; ".join(integrity[:20]),
             "tables": tables, "migrations": migrations}
 
@@ -121,8 +122,13 @@ def create(config, instance_path: str | os.PathLike, include_models: bool | None
     if include_models is None:
         include_models = bool(config.get("BACKUP_INCLUDE_MODELS"))
     folder = backup_folder(config)
+    if not Path(config["DATABASE"]).is_file():
+        raise Invalid(f"No database at {config['DATABASE']}")
     folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)  # the secret key and personal data are inside
+    try:
+        os.chmod(folder, 0o700)  # the secret key and personal data are inside
+    except OSError:  # a share we do not own: its own permissions apply
+        pass
     moment = now or timeutil.now()
     name, final = _unique_name(folder, moment)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=folder))
@@ -270,10 +276,17 @@ def prune(config, keep: int | None = None) -> list[str]:
         Path(entry["path"]).unlink(missing_ok=True)
         (folder / (entry["name"] + ".json")).unlink(missing_ok=True)
         removed.append(entry["name"])
-    # Leftovers of a backup that crashed (older than a day; a running one is younger).
-    for stale in folder.glob(".portal-*"):
-        if time.time() - stale.stat().st_mtime > 86400:
-            shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink()
+    # Leftovers of a backup that crashed (older than a day; a running one is younger):
+    # its scratch folder, partial archive and the empty file that reserved its name.
+    for stale in [*folder.glob(".portal-*"), *folder.glob("portal-*" + SUFFIX)]:
+        try:
+            old = time.time() - stale.stat().st_mtime > 86400
+            if old and stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            elif old and (stale.name.startswith(".") or not stale.stat().st_size):
+                stale.unlink()
+        except FileNotFoundError:
+            continue
     return removed
 
 
@@ -330,7 +343,8 @@ def check_extracted(folder: Path) -> dict:
 def verify(config, name: str) -> dict:
     """Open a backup in a scratch folder and check it; {ok, problems, tables, integrity, ...}."""
     path = locate(config, name)
-    with tempfile.TemporaryDirectory(prefix=".verify-", dir=path.parent) as scratch:
+    scratch_dir = path.parent if os.access(path.parent, os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix=".verify-", dir=scratch_dir) as scratch:
         try:
             _extract(path, Path(scratch))
         except (OSError, tarfile.TarError, EOFError) as exc:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import sys
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from ..db import get_db
 from ..errors import DomainError
 from ..migrations import ensure_schema
 
@@ -35,7 +37,8 @@ def _make_worker(jobs: tuple[str, ...] = ()):
 
 
 @click.group("worker", invoke_without_command=True)
-@click.option("--once", is_flag=True, help="Run the jobs that are due once, then exit (cron, tests).")
+@click.option("--once", is_flag=True,
+              help="Run the jobs that are due once, then exit (cron, tests).")
 @click.option("--job", "jobs", multiple=True, help="Only this job (repeatable).")
 @click.option("--force", is_flag=True, help="With --once: run the jobs even if they are not due.")
 @click.pass_context
@@ -82,7 +85,7 @@ def worker_status() -> None:
 
     ensure_schema()
     try:
-        rows = status(current_app._get_current_object())
+        rows = status(current_app.config, get_db())
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     from .. import timeutil
@@ -114,14 +117,16 @@ backup_cli = AppGroup("backup", help="Backups of the database and instance files
 @click.option("--include-models/--no-models", default=None,
               help="Also back up the ONNX model cache (default: BACKUP_INCLUDE_MODELS, off).")
 def backup_create(include_models) -> None:
-    """Back up the database (online, consistent) and the instance files; keep the newest BACKUP_KEEP."""
+    """Back up the database (online, consistent) and the instance files.
+
+    Keeps the newest BACKUP_KEEP backups."""
     from . import backup
 
     config = current_app.config
     try:
         result = backup.create(config, current_app.instance_path, include_models=include_models)
         removed = backup.prune(config)
-    except (DomainError, RuntimeError, OSError) as exc:
+    except (DomainError, RuntimeError, OSError, sqlite3.Error) as exc:
         raise click.ClickException(str(getattr(exc, "message", "") or exc)) from exc
     manifest = result["manifest"]
     click.echo(f"Backup {result['name']}: {result['path']} ({result['size']:,} bytes)")

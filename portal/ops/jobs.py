@@ -28,6 +28,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ def _search_log_purge(db, now):
     from ..search import log
 
     report = log.purge()
-    return f"removed {report['searches']} search(es), {report['suggest_sessions']} suggestion session(s)"
+    return (f"removed {report['searches']} search(es), "
+            f"{report['suggest_sessions']} suggestion session(s)")
 
 
 def _kb_index(db, now):
@@ -153,17 +155,22 @@ def _backup(db, now):
 
 
 JOBS: list[Job] = [
-    Job("outbox", _outbox, 10, "Send due mail (portal outbox send)"),
-    Job("events-remind", _events_remind, 300, "Queue event reminders (portal events remind)"),
+    Job("outbox", _outbox, 10,
+        _l("Sends the mail that is due (portal outbox send).")),
+    Job("events-remind", _events_remind, 300,
+        _l("Queues the reminders of upcoming events (portal events remind).")),
     Job("desk-close-resolved", _close_resolved, "02:00",
-        "Close tickets resolved more than REOPEN_DAYS ago (portal desk close-resolved)"),
+        _l("Closes requests resolved longer ago than the reopen period "
+           "(portal desk close-resolved).")),
     Job("search-log-purge", _search_log_purge, "02:30",
-        "Apply SEARCH_LOG_RETENTION_DAYS (portal search-log purge)"),
+        _l("Deletes search log rows past their retention period (portal search-log purge).")),
     Job("kb-index", _kb_index, 300,
-        "Load changed knowledge files and update the search index (kb sync + index rebuild)"),
-    Job("backup", _backup, "03:00", "Back up database and files (portal backup create)"),
+        _l("Loads changed knowledge files and updates the search index (portal kb sync).")),
+    Job("backup", _backup, "03:00",
+        _l("Backs up the database and files (portal backup create).")),
     # Retention (`portal retention run`, another branch) goes here, e.g.:
-    # Job("retention", _retention, "03:30", "Apply the retention periods (portal retention run)"),
+    # Job("retention", _retention, "03:30",
+    #     _l("Applies the retention periods (portal retention run).")),
 ]
 
 
@@ -200,7 +207,7 @@ def registry(config) -> list[ScheduledJob]:
 
 
 def retry_delay(config, failures: int) -> float:
-    """Seconds before a failed job is tried again: WORKER_RETRY_SECONDS, doubling, at most an hour."""
+    """Seconds before a failed job is tried again: WORKER_RETRY_SECONDS, doubling, at most 1 h."""
     base = float(config.get("WORKER_RETRY_SECONDS") or 60)
     return min(base * 2 ** max(failures - 1, 0), 3600.0)
 

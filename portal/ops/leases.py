@@ -94,3 +94,12 @@ def overview(db: sqlite_utils.Database) -> dict[str, dict]:
         entry["lease_holder"] = lease["holder"]
         entry["lease_expires_at"] = lease["expires_at"]
     return rows
+
+
+def failing_count(db: sqlite_utils.Database) -> int:
+    return db.execute("SELECT COUNT(*) FROM job_runs WHERE last_result = 'error'").fetchone()[0]
+
+
+def failing_jobs(db: sqlite_utils.Database) -> list[str]:
+    return [row[0] for row in db.execute(
+        "SELECT job FROM job_runs WHERE last_result = 'error' ORDER BY job")]

@@ -83,14 +83,12 @@ class Worker:
         self.holder = holder or new_holder()
         self.stop_event = threading.Event()
         config = app.config
-        self.jobs = [item for item in jobs_module.registry(config) if item.schedule is not None]
-        if only:
-            names = {item.name for item in jobs_module.registry(config)}
-            unknown = set(only) - names
-            if unknown:
-                raise ValueError(f"unknown job(s): {', '.join(sorted(unknown))}")
-            self.jobs = [item for item in jobs_module.registry(config) if item.name in only
-                         and item.schedule is not None]
+        every = jobs_module.registry(config)  # raises ValueError on a bad WORKER_SCHEDULE
+        unknown = set(only or ()) - {item.name for item in every}
+        if unknown:
+            raise ValueError(f"unknown job(s): {', '.join(sorted(unknown))}")
+        self.jobs = [item for item in every if item.schedule is not None
+                     and (not only or item.name in only)]
         self.ttl = float(config.get("WORKER_LEASE_SECONDS") or 120)
         self.poll = float(config.get("WORKER_POLL_SECONDS") or 5)
 
@@ -195,11 +193,9 @@ class Worker:
         return {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
 
 
-def status(app: Flask) -> list[dict]:
+def status(config, db) -> list[dict]:
     """Every job: schedule, last run and result, next due, current lease."""
-    config = app.config
-    with app.app_context():
-        records = leases.overview(get_db())
+    records = leases.overview(db)
     now = timeutil.now()
     out = []
     for item in jobs_module.registry(config):
@@ -211,6 +207,9 @@ def status(app: Flask) -> list[dict]:
             "job": item.name,
             "description": item.job.description,
             "schedule": item.schedule.label if item.schedule else "off",
+            "every": item.schedule.every if item.schedule else None,
+            "at": item.schedule.at.strftime("%H:%M") if item.schedule and item.schedule.at
+            else None,
             "enabled": item.schedule is not None,
             "last_started_at": record.get("last_started_at"),
             "last_finished_at": record.get("last_finished_at"),
