@@ -215,24 +215,36 @@ main(["worker"])
 """
 
 
-def test_sigterm_lets_the_current_job_finish_and_releases_its_lease(app, tmp_path):
-    marks = tmp_path / "marks"
-    marks.mkdir()
+def start_slow_worker(app, marks: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     env.update(PORTAL_INSTANCE_PATH=app.instance_path, PYTHONPATH=str(ROOT),
                PORTAL_EMBEDDING_CACHE_FOLDER=os.environ.get("PORTAL_EMBEDDING_CACHE_FOLDER", ""))
     process = subprocess.Popen([sys.executable, "-c", SLOW_WORKER, str(marks)], env=env,
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
+    for _ in range(600):
+        if (marks / "started").exists() or process.poll() is not None:
+            break
+        time.sleep(0.1)
+    if not (marks / "started").exists():
+        process.kill()
+        pytest.fail(f"the worker did not start its job: {process.communicate(timeout=5)}")
+    return process
+
+
+@pytest.mark.parametrize("signals", [
+    (signal.SIGTERM,),  # systemd
+    (signal.SIGINT, signal.SIGTERM),  # Ctrl+C in `make run`, then its trap's kill
+], ids=["sigterm", "ctrl-c-then-sigterm"])
+def test_sigterm_lets_the_current_job_finish_and_releases_its_lease(app, tmp_path, signals):
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    process = start_slow_worker(app, marks)
     try:
-        for _ in range(600):
-            if (marks / "started").exists() or process.poll() is not None:
-                break
-            time.sleep(0.1)
-        assert (marks / "started").exists(), process.communicate(timeout=5)
         db = sqlite3.connect(app.config["DATABASE"])
         assert db.execute("SELECT COUNT(*) FROM job_leases WHERE job = 'slow'").fetchone()[0] == 1
-        process.send_signal(signal.SIGTERM)
+        for signum in signals:
+            process.send_signal(signum)
         (marks / "go").write_text("1")  # the job is still running when the signal arrives
         out, err = process.communicate(timeout=60)
     finally:
@@ -245,3 +257,28 @@ def test_sigterm_lets_the_current_job_finish_and_releases_its_lease(app, tmp_pat
     result, message = db.execute(
         "SELECT last_result, last_message FROM job_runs WHERE job = 'slow'").fetchone()
     assert (result, message) == ("ok", "slow job done")
+
+
+def test_the_same_signal_twice_stops_at_once_and_still_releases_the_lease(app, tmp_path):
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    process = start_slow_worker(app, marks)
+    try:
+        process.send_signal(signal.SIGINT)
+        seen = ""
+        while "stopping after the current job" not in seen:  # the first one was handled
+            line = process.stderr.readline()
+            assert line, seen
+            seen += line
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=60)
+        err = seen + err
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "Interrupted." in err
+    assert not (marks / "finished").exists()  # the job was cut short; it runs again later
+    db = sqlite3.connect(app.config["DATABASE"])
+    assert db.execute("SELECT COUNT(*) FROM job_leases").fetchone()[0] == 0
+    assert db.execute("SELECT last_finished_at FROM job_runs WHERE job = 'slow'").fetchone()[0] \
+        is None

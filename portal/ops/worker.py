@@ -9,7 +9,7 @@ backup keeps its claim and a crashed worker's lease runs out within that time.
 A failing job is logged with its traceback, recorded as "error" and tried again after
 WORKER_RETRY_SECONDS (doubling per failure, at most an hour); the other jobs go on.
 SIGTERM or SIGINT: the current job finishes (the outbox stops between messages), leases
-are released, the process exits 0. A second signal stops at once.
+are released, the process exits 0. The same signal a second time stops at once.
 """
 
 from __future__ import annotations
@@ -183,11 +183,17 @@ class Worker:
             return leases.release_all(get_db(), self.holder)
 
     def install_signal_handlers(self) -> dict:
+        received: set[int] = set()
+
         def on_signal(signum, _frame):
-            if self.stop_event.is_set():
+            # The same signal twice (Ctrl+C, Ctrl+C) stops at once. A different one does
+            # not: Ctrl+C in `make run` reaches the worker and then the Makefile's SIGTERM.
+            if signum in received:
                 raise KeyboardInterrupt
-            log.info("%s: stopping after the current job (again to stop at once)",
-                     signal.Signals(signum).name)
+            received.add(signum)
+            if not self.stop_event.is_set():
+                log.info("%s: stopping after the current job (again to stop at once)",
+                         signal.Signals(signum).name)
             self.stop_event.set()
 
         return {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
