@@ -282,3 +282,35 @@ def test_the_same_signal_twice_stops_at_once_and_still_releases_the_lease(app, t
     assert db.execute("SELECT COUNT(*) FROM job_leases").fetchone()[0] == 0
     assert db.execute("SELECT last_finished_at FROM job_runs WHERE job = 'slow'").fetchone()[0] \
         is None
+
+
+def test_kb_index_updates_the_index_only_when_knowledge_files_changed(app, tmp_path):
+    from portal.search import service as search
+
+    knowledge = Path(app.config["KNOWLEDGE_DIR"])
+    (knowledge / "howto").mkdir(parents=True)
+    (tmp_path / "courses").mkdir()
+    page = knowledge / "howto" / "dashboard.md"
+    page.write_text("---\ntitle: Een dashboard aanvragen\ntype: howto\n---\n"
+                    "Vraag een dashboard aan via de Datashop.\n", encoding="utf-8")
+    app.config["EMBEDDING_MODEL"] = "fake:32"
+    worker = Worker(app, only=["kb-index"])
+    item = worker.jobs[0]
+
+    first = worker.run_job(item, force=True)
+    assert first.ok and "1 added" in first.message
+    with app.app_context():
+        assert search.index_status()["indexed_documents"] == 1
+        version = search.index_status()["version"]
+
+    unchanged = worker.run_job(item, force=True)
+    assert unchanged.ok and unchanged.message is None  # nothing changed: no rebuild
+    with app.app_context():
+        assert search.index_status()["version"] == version
+
+    page.write_text(page.read_text(encoding="utf-8") + "\nOok voor Power BI.\n", encoding="utf-8")
+    changed = worker.run_job(item, force=True)
+    assert changed.ok and "1 updated" in changed.message
+    with app.app_context():
+        assert search.index_status()["version"] > version
+        assert search.index_status()["stale_documents"] == []
