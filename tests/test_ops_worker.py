@@ -314,3 +314,12 @@ def test_kb_index_updates_the_index_only_when_knowledge_files_changed(app, tmp_p
     with app.app_context():
         assert search.index_status()["version"] > version
         assert search.index_status()["stale_documents"] == []
+
+
+def test_a_worker_does_not_poll_a_job_another_worker_holds(app, only_jobs, clock):
+    only_jobs(jobs.Job("backup", lambda db, now: "done", "03:00"))
+    with app.app_context():
+        assert leases.claim(get_db(), "backup", "other", clock.now, 120, lambda r: True)
+    waiting = Worker(app, holder="me")
+    waiting.poll = 600
+    assert waiting.seconds_until_next() == 120  # when the other's lease runs out, not at once

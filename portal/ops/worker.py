@@ -157,8 +157,13 @@ class Worker:
         now = timeutil.now()
         wait = self.poll
         for item in self.jobs:
-            due = jobs_module.due_at(item, records.get(item.name), config)
-            wait = min(wait, 0 if due is None else (due - now).total_seconds())
+            record = records.get(item.name) or {}
+            due = jobs_module.due_at(item, record, config) or now
+            held = record.get("lease_holder") not in (None, self.holder) and \
+                timeutil.parse(record.get("lease_expires_at"))
+            if held and held > due:  # another worker runs it: look again when its lease ends
+                due = held
+            wait = min(wait, (due - now).total_seconds())
         return max(wait, 0.2)
 
     def loop(self) -> None:
