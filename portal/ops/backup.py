@@ -142,7 +142,9 @@ def create(config, instance_path: str | os.PathLike, include_models: bool | None
                   "sha256": _sha256(staging / DB_NAME)}]
         included = []
         excluded = [] if include_models else [MODELS[0]]
-        with tarfile.open(partial, "w:gz", compresslevel=6) as archive:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never world-readable
+        with os.fdopen(fd, "wb") as raw, \
+                tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as archive:
             archive.add(staging / DB_NAME, arcname=DB_NAME)
             for arcname, source in _sources(config, Path(instance_path), include_models):
                 if not source.exists():
@@ -168,7 +170,6 @@ def create(config, instance_path: str | os.PathLike, include_models: bool | None
             info = tarfile.TarInfo(MANIFEST)
             info.size, info.mtime, info.mode = len(data), int(time.time()), 0o600
             archive.addfile(info, io.BytesIO(data))
-        os.chmod(partial, 0o600)
         os.replace(partial, final)
         sidecar = final.with_name(name + ".json")
         sidecar.write_bytes(data)
