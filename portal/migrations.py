@@ -596,6 +596,29 @@ def _0014_event_hosts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _0050_worker_jobs(db: sqlite_utils.Database) -> None:
+    """The one worker (portal/ops): a lease per job and what each job did last."""
+    _script(db,
+        """
+        CREATE TABLE job_leases (
+            job TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE TABLE job_runs (
+            job TEXT PRIMARY KEY,
+            last_started_at TEXT,
+            last_finished_at TEXT,
+            last_result TEXT CHECK (last_result IN ('ok', 'error')),
+            last_message TEXT,
+            last_holder TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_due_at TEXT
+        );
+        """
+    )
+
+
 MIGRATIONS = [
     ("0001_accounts", _0001_accounts),
     ("0002_desk", _0002_desk),
@@ -611,6 +634,7 @@ MIGRATIONS = [
     ("0013_learning_teachers", _0013_learning_teachers),
     ("0014_event_hosts", _0014_event_hosts),
     ("0020_chat", _0020_chat),
+    ("0050_worker_jobs", _0050_worker_jobs),
 ]
 
 
