@@ -56,13 +56,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .learning.api import public_bp as learning_public_api_bp
     from .learning.views import bp as learning_bp
     from .mail.views import bp as mail_admin_bp
+    from .privacy import register as privacy_register
+    from .privacy.views import bp as privacy_bp
     from .search.api import bp as search_api_bp
     from .search.views import bp as search_bp
 
     for blueprint in (health_bp, accounts_bp, desk_bp, kb_bp, search_bp, events_bp, learning_bp,
                       mail_admin_bp, chat_bp, api_bp, desk_api_bp, search_api_bp, events_api_bp,
-                      learning_api_bp, learning_public_api_bp, chat_api_bp):
+                      learning_api_bp, learning_public_api_bp, chat_api_bp, privacy_bp):
         app.register_blueprint(blueprint)
+    privacy_register.init_app(app)  # the processing register as a generated knowledge page
     register_cli(app)
     return app
 

@@ -197,10 +197,12 @@ def register(app) -> None:
     from .desk.cli import register as register_desk
     from .events.cli import register as register_events
     from .kb.cli import register as register_kb
+    from .privacy.cli import register as register_privacy
     from .search.cli import register as register_search
 
     register_chat(app)
     register_desk(app)
     register_events(app)
     register_kb(app)
+    register_privacy(app)
     register_search(app)

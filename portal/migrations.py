@@ -578,6 +578,27 @@ def _0013_learning_teachers(db: sqlite_utils.Database) -> None:
     )
 
 
+def _0040_audit_log(db: sqlite_utils.Database) -> None:
+    """Admin actions (who, what, when), kept RETENTION["audit_log"] days (portal/audit)."""
+    _script(db,
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            actor TEXT NOT NULL,            -- e-mail address of the actor, or 'cli'
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL DEFAULT '',
+            details TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX idx_audit_log_at ON audit_log(at);
+        CREATE INDEX idx_audit_log_action ON audit_log(action, at);
+        -- closed tickets whose requester was replaced by the placeholder (retention)
+        ALTER TABLE tickets ADD COLUMN anonymised_at TEXT;
+        """
+    )
+
+
 MIGRATIONS = [
     ("0001_accounts", _0001_accounts),
     ("0002_desk", _0002_desk),
@@ -592,6 +613,7 @@ MIGRATIONS = [
     ("0012_learning", _0012_learning),
     ("0013_learning_teachers", _0013_learning_teachers),
     ("0020_chat", _0020_chat),
+    ("0040_audit_log", _0040_audit_log),
 ]
 
 

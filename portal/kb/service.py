@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from .. import timeutil
 from ..db import get_db, transaction
 from ..errors import NotFound
-from . import faq, loader
+from . import faq, generated, loader
 
 FOLDER_SOURCES = ("knowledge", "courses")
 LIGHT_COLUMNS = "id, type, title, summary, tags, team, updated, source, path, meta"
@@ -69,6 +69,12 @@ def _row_to_doc(row) -> dict:
 
 
 def get_document(doc_id: str) -> dict:
+    """A stored document; a generated one (kb/generated.py) is rendered afresh."""
+    fresh = generated.build(doc_id) if isinstance(doc_id, str) else None
+    if fresh is not None:
+        doc = {**fresh, "created_at": None, "modified_at": None}
+        doc["url"] = document_url(doc_id)
+        return doc
     row = get_db().execute("SELECT * FROM documents WHERE id = ?", [doc_id]).fetchone()
     if row is None:
         raise NotFound(_("This knowledge document does not exist (any more)."))
@@ -280,6 +286,13 @@ def sync_folders(knowledge_dir: str | None = None, courses_dir: str | None = Non
                 continue
             seen[doc["id"]] = where
             docs.append(doc)
+    for doc in generated.documents():
+        if doc["id"] in seen:
+            errors.append({"path": seen[doc["id"]], "message": f"id '{doc['id']}' is a generated "
+                           "page; this file was skipped"})
+            docs = [d for d in docs if d["id"] != doc["id"]]
+        docs.append(doc)
+    synced_sources.append(generated.SOURCE)
     report = apply_documents(
         docs, tuple(synced_sources),
         keep=lambda row: (row["source"], row["path"]) in protected,
