@@ -149,6 +149,6 @@ def audit_log():
         until=_utc(until + timedelta(days=1)) if until else None,
         limit=AUDIT_PAGE, offset=(page - 1) * AUDIT_PAGE)
     return render("privacy/audit.html", "privacy/_audit_rows.html", rows=rows, total=total,
-                  page=page, pages=max(1, -(-total // AUDIT_PAGE)), actions=audit.ACTIONS,
+                  page_number=page, pages=max(1, -(-total // AUDIT_PAGE)), actions=audit.ACTIONS,
                   filters={"actor": actor or "", "action": action or "",
                            "van": request.args.get("van", ""), "tot": request.args.get("tot", "")})
