@@ -124,7 +124,10 @@ DEFAULTS: dict = {
         "course": (_l("Course module"), _l("Course modules")),
         "page": (_l("Page"), _l("Pages")),
     },
-    "KB_TOC_MIN_HEADINGS": 3,  # show a table of contents from this many headings
+    "KB_TOC_MIN_HEADINGS": 3,
+    # Pages generated from configuration (the processing register) are stored by
+    # `portal kb sync` so search finds them; their page always renders afresh.
+    "KB_GENERATED_PAGES": True,  # show a table of contents from this many headings
     "ALGORITHM_REGISTER_URL": "https://algoritmes.overheid.nl",
     # Search
     "EMBEDDING_MODEL": None,  # a local sentence-transformers directory; None: packaged MiniLM

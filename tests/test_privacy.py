@@ -394,6 +394,7 @@ def test_register_page_shows_the_configured_periods(app, client):
     page = client.get(f"/kennisbank/{DOC_ID}").get_data(as_text=True)
     assert "3 jaar (1095 dagen) na het sluiten van de aanvraag" in page
     assert "14 dagen na het laatste bericht" in page
+    app.config["KB_GENERATED_PAGES"] = True
     Path(app.config["KNOWLEDGE_DIR"]).mkdir(parents=True, exist_ok=True)
     Path(app.config["COURSES_DIR"]).mkdir(parents=True, exist_ok=True)
     with acting(app):

@@ -286,17 +286,17 @@ def sync_folders(knowledge_dir: str | None = None, courses_dir: str | None = Non
                 continue
             seen[doc["id"]] = where
             docs.append(doc)
-    for doc in generated.documents():
-        if doc["id"] in seen:
-            errors.append({"path": seen[doc["id"]], "message": f"id '{doc['id']}' is a generated "
-                           "page; this file was skipped"})
-            docs = [d for d in docs if d["id"] != doc["id"]]
-        docs.append(doc)
-    synced_sources.append(generated.SOURCE)
     report = apply_documents(
         docs, tuple(synced_sources),
         keep=lambda row: (row["source"], row["path"]) in protected,
     )
-    report["errors"] = errors + report["errors"]
+    # Pages generated from configuration (kb/generated.py), stored so search finds them;
+    # reported on their own so the folder counts stay the folders'.
+    pages = generated.documents() if config.get("KB_GENERATED_PAGES", True) else []
+    extra = apply_documents(pages, (generated.SOURCE,))
+    report["generated"] = {key: extra[key] for key in ("added", "updated", "removed", "unchanged")}
+    report["changed_ids"] += extra["changed_ids"]
+    report["removed_ids"] += extra["removed_ids"]
+    report["errors"] = errors + report["errors"] + extra["errors"]
     report["warnings"] = warnings
     return report

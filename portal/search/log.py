@@ -23,7 +23,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from .. import timeutil
-from ..config import retention_days
+from ..config import retention_days as configured_days
 from ..db import get_db, transaction
 from ..errors import Forbidden
 
@@ -34,7 +34,6 @@ SOURCES = ("web", "api", "suggest", "cli", "chat")
 # are request subjects typed on the desk form and are counted separately.
 STAT_SOURCES = ("web", "api", "cli", "chat")
 MAX_LOGGED_CHARS = 200
-DEFAULT_RETENTION_DAYS = 365
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _IBAN = re.compile(r"\b[a-z]{2}\d{2}\s?[a-z]{4}(?:\s?\d){10}\b", re.IGNORECASE)
@@ -165,7 +164,7 @@ def summary(user, days: int = 30) -> dict:
 # --- retention ---------------------------------------------------------------
 
 def retention_days() -> int:
-    return retention_days(current_app.config, "search_log")
+    return configured_days(current_app.config, "search_log")
 
 
 def purge(days: int | None = None) -> dict:
