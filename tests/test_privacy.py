@@ -423,3 +423,27 @@ def test_cli_dry_runs_change_nothing(app, make_user, tmp_path):
     assert declined.exit_code == 1 and count(app, "users", "email = ?", [alice.email]) == 1
     done = runner.invoke(args=["privacy", "erase", alice.email, "--yes"])
     assert done.exit_code == 0 and count(app, "users", "email = ?", [alice.email]) == 0
+
+
+def test_erasing_a_staff_member_keeps_their_work(app, make_user, clock):
+    from portal.desk import lifecycle, service
+    from portal.privacy import person
+    from portal.search import similar
+
+    alice = make_user("employee", name="Alice Jansen")
+    staff = make_user("staff", teams=["bi"], name="Joost Bakker", email="joost.bakker@denhaag.example")
+    colleague = make_user("staff", teams=["bi"])
+    ticket = create(app, alice, subject="Vraag over bomen")
+    with acting(app) as db:
+        lifecycle.update_ticket(staff, ticket["number"], {"assignee": staff.email})
+        service.add_comment(staff, ticket["number"], "De lijst komt eraan. Groet, Joost Bakker")
+        similar.sync(db)
+        person.erase_person(person.CLI, staff.email)
+        thread = service.get_thread(colleague, ticket["number"])
+        fresh = service.get_ticket(colleague, ticket["number"])
+        history = service.list_events(colleague, ticket["number"])
+    assert [c["body"] for c in thread] == ["De lijst komt eraan. Groet, [naam]"]
+    assert fresh["assignee"] is None and fresh["requester"]["name"] == "Alice Jansen"
+    assert fresh["subject"] == "Vraag over bomen"
+    assigned = [e for e in history if e["field"] == "assignee"]
+    assert assigned and assigned[0]["new"] == "Verwijderde gebruiker"

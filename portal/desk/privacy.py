@@ -8,6 +8,7 @@ import json
 
 from .. import timeutil
 from ..accounts import privacy as account_privacy
+from ..search import similar
 from . import attachments
 
 
@@ -52,8 +53,8 @@ def _anonymise(db, ticket: dict, patterns, new_requester: int | None) -> None:
             db.execute(f"UPDATE {table} SET {column} = ? WHERE ticket_id = ? AND {column} = ?",
                        [new_requester, ticket_id, old])
     db.execute("DELETE FROM ticket_views WHERE ticket_id = ? AND user_id = ?", [ticket_id, old])
-    # the similar-tickets index rebuilds this ticket from the scrubbed text on its next lookup
-    db.execute("DELETE FROM similar_tickets_state WHERE ticket_id = ?", [ticket_id])
+    # the similar-tickets index drops the old terms and indexes the scrubbed text next time
+    similar.forget(db, ticket_id)
 
 
 # --- retention -------------------------------------------------------------
@@ -158,5 +159,15 @@ def erase_person(db, user_id: int, dry_run: bool) -> dict:
             db.execute("DELETE FROM attachments WHERE id = ?", [r["id"]])
         db.execute("UPDATE tickets SET assignee_id = NULL WHERE assignee_id = ?"
                    " AND status != 'closed'", [user_id])
+        # Staff: their messages on other requests stay, without their own name in them; the
+        # history names assignees by name.
+        for row in db.execute("SELECT c.id, c.body FROM comments c JOIN tickets t ON"
+                              " t.id = c.ticket_id WHERE c.author_id = ? AND t.requester_id != ?",
+                              [user_id, user_id]).fetchall():
+            db.execute("UPDATE comments SET body = ? WHERE id = ?",
+                       [account_privacy.scrub(row["body"], patterns), row["id"]])
+        for column in ("old", "new"):
+            db.execute(f"UPDATE ticket_events SET {column} = ? WHERE field = 'assignee'"
+                       f" AND {column} = ?", [account_privacy.PLACEHOLDER_NAME, user["name"]])
         db.execute("DELETE FROM ticket_views WHERE user_id = ?", [user_id])
     return {"counts": counts, "files": files}
