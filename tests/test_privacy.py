@@ -419,6 +419,10 @@ def test_cli_dry_runs_change_nothing(app, make_user, tmp_path):
     assert export.exit_code == 0 and zipfile.is_zipfile(target)
     assert runner.invoke(args=["privacy", "erase", "nobody@x.example"]).exit_code == 1
     assert runner.invoke(args=["retention", "run", "--kind", "nope"]).exit_code == 2
+    app.config["RETENTION"] = {"outbox": 0}
+    bad = runner.invoke(args=["retention", "run"])
+    assert bad.exit_code == 1 and "outbox" in bad.output
+    app.config["RETENTION"] = {}
     declined = runner.invoke(args=["privacy", "erase", alice.email], input="n\n")
     assert declined.exit_code == 1 and count(app, "users", "email = ?", [alice.email]) == 1
     done = runner.invoke(args=["privacy", "erase", alice.email, "--yes"])

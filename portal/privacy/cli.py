@@ -24,6 +24,15 @@ def retention_run(dry_run: bool, kinds) -> None:
     unknown = [k for k in kinds if k not in known]
     if unknown:
         raise click.UsageError(f"Unknown kind: {', '.join(unknown)}. Known: {', '.join(sorted(known))}")
+    from flask import current_app
+
+    from ..config import retention_days
+
+    try:
+        for kind in KINDS:
+            retention_days(current_app.config, kind.key)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise click.ClickException(f"RETENTION is not valid: {exc}") from exc
     ensure_schema()
     reports = run(dry_run=dry_run, kinds=set(kinds) or None)
     verb = "would go" if dry_run else "done"
