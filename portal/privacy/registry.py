@@ -64,7 +64,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("login_attempts", "login attempts deleted", accounts.purge_login_attempts,
          "Inlogpogingen: e-mailadres, tijdstip, gelukt of niet",
          "Beveiliging: raden van wachtwoorden blokkeren en misbruik onderzoeken",
-         "Gerechtvaardigd belang / beveiligingsplicht (art. 32 AVG)", "de inlogpoging",
+         "Publieke taak (art. 6 lid 1 sub e AVG), met de beveiligingsplicht van art. 32 AVG", "de inlogpoging",
          "de regels worden verwijderd", "Beheerders (bij een beveiligingsonderzoek)"),
     Kind("sessions", "login sessions ended", accounts.purge_sessions,
          "Inlogsessies op de server (een hash van de sessiesleutel, tijdstippen)",
