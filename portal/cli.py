@@ -198,6 +198,7 @@ def register(app) -> None:
     from .events.cli import register as register_events
     from .kb.cli import register as register_kb
     from .ops.cli import register as register_ops
+    from .privacy.cli import register as register_privacy
     from .search.cli import register as register_search
 
     register_chat(app)
@@ -205,4 +206,5 @@ def register(app) -> None:
     register_events(app)
     register_kb(app)
     register_ops(app)
+    register_privacy(app)
     register_search(app)

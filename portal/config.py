@@ -127,7 +127,10 @@ DEFAULTS: dict = {
         "course": (_l("Course module"), _l("Course modules")),
         "page": (_l("Page"), _l("Pages")),
     },
-    "KB_TOC_MIN_HEADINGS": 3,  # show a table of contents from this many headings
+    "KB_TOC_MIN_HEADINGS": 3,
+    # Pages generated from configuration (the processing register) are stored by
+    # `portal kb sync` so search finds them; their page always renders afresh.
+    "KB_GENERATED_PAGES": True,  # show a table of contents from this many headings
     "ALGORITHM_REGISTER_URL": "https://algoritmes.overheid.nl",
     # Search
     "EMBEDDING_MODEL": None,  # a local sentence-transformers directory; None: packaged MiniLM
@@ -145,13 +148,11 @@ DEFAULTS: dict = {
     "SEARCH_MODEL_LOAD": "wait",
     "SEARCH_ENGINE": "hybrid",  # hybrid | keyword
     "SEARCH_MAX_QUERY_CHARS": 500,
-    # The assistant (portal/chat): conversations are kept this many days (`portal assistant purge`).
-    "ASSISTANT_RETENTION_DAYS": 30,
+    # The assistant (portal/chat): how long conversations are kept is RETENTION below.
     "ASSISTANT_MAX_CHARS": 2000,  # longer messages are refused with a clear 400
     # Confidence (0-1) needed to answer; below CLARIFY_MARGIN between the two best a question back.
     "ASSISTANT_ANSWER_THRESHOLD": 0.3,
     "ASSISTANT_CLARIFY_MARGIN": 0.15,
-    "SEARCH_LOG_RETENTION_DAYS": 365,  # search log and suggestion records (`portal search-log purge`)
     "SUGGEST_LIMIT": 4,  # articles under "Maybe this already helps" on the request form
     "CHUNK_MAX_WORDS": 180,
     # Backups (`portal backup create`; the worker makes one daily). Put BACKUP_FOLDER on
@@ -166,6 +167,42 @@ DEFAULTS: dict = {
     "WORKER_LEASE_SECONDS": 120,  # a crashed worker's jobs are free again after this
     "WORKER_RETRY_SECONDS": 60,  # a failed job is retried after 1, 2, 4 ... min (at most 1 h)
 }
+
+# Retention (AVG): days per kind of data, counted from the moment named in the comment.
+# `portal retention run` applies them (the worker nightly); the README has the reasons and
+# the knowledge base page "Verwerkingsregister" is generated from these numbers.
+# An instance overrides single kinds: RETENTION = {"tickets_closed": 1095}.
+DEFAULTS["RETENTION"] = {
+    "tickets_closed": 730,            # after closing: requester and names anonymised
+    "ticket_attachments": 180,        # after closing: attachments deleted
+    "assistant_conversations": 30,    # after the last message
+    "search_log": 365,                # search log and suggestion records (no personal data)
+    "login_attempts": 90,             # after the attempt
+    "sessions": 30,                   # server-side login sessions, after last use
+    "event_registrations": 365,       # after the event: names removed, counts stay
+    "quiz_answers": 365,              # after submitting: chosen options removed, score stays
+    "assignments": 365,               # after review: text and file removed, outcome stays
+    "outbox": 30,                     # sent or failed mail, after queueing
+    "audit_log": 1095,                # admin actions
+}
+# Older single settings that still win when an instance sets them.
+LEGACY_RETENTION_KEYS = {"assistant_conversations": "ASSISTANT_RETENTION_DAYS",
+                         "search_log": "SEARCH_LOG_RETENTION_DAYS"}
+
+
+def retention_days(config, kind: str) -> int:
+    """Days data of ``kind`` is kept under ``config`` (a Flask config or dict)."""
+    legacy = LEGACY_RETENTION_KEYS.get(kind)
+    if legacy and config.get(legacy) is not None:
+        return int(config[legacy])
+    merged = {**DEFAULTS["RETENTION"], **(config.get("RETENTION") or {})}
+    if kind not in merged:
+        raise KeyError(f"unknown retention kind: {kind}")
+    days = int(merged[kind])
+    if days < 1:
+        raise ValueError(f"RETENTION[{kind!r}] must be at least one day")
+    return days
+
 
 # Settings that come from the environment as PORTAL_<NAME>; values are parsed
 # as JSON when they look like JSON (numbers, booleans, lists), else kept as text.

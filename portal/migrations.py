@@ -596,6 +596,27 @@ def _0014_event_hosts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _0040_audit_log(db: sqlite_utils.Database) -> None:
+    """Admin actions (who, what, when), kept RETENTION["audit_log"] days (portal/audit)."""
+    _script(db,
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            actor TEXT NOT NULL,            -- e-mail address of the actor, or 'cli'
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL DEFAULT '',
+            details TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX idx_audit_log_at ON audit_log(at);
+        CREATE INDEX idx_audit_log_action ON audit_log(action, at);
+        -- closed tickets whose requester was replaced by the placeholder (retention)
+        ALTER TABLE tickets ADD COLUMN anonymised_at TEXT;
+        """
+    )
+
+
 def _0050_worker_jobs(db: sqlite_utils.Database) -> None:
     """The one worker (portal/ops): a lease per job and what each job did last."""
     _script(db,
@@ -634,6 +655,7 @@ MIGRATIONS = [
     ("0013_learning_teachers", _0013_learning_teachers),
     ("0014_event_hosts", _0014_event_hosts),
     ("0020_chat", _0020_chat),
+    ("0040_audit_log", _0040_audit_log),
     ("0050_worker_jobs", _0050_worker_jobs),
 ]
 

@@ -163,7 +163,7 @@ def test_worker_once_runs_every_real_job_and_status_shows_them(app, make_user, t
     runner = app.test_cli_runner()
     first = runner.invoke(args=["worker", "--once"])
     assert first.exit_code == 0, first.output
-    for job in ("outbox", "events-remind", "desk-close-resolved", "search-log-purge", "kb-index",
+    for job in ("outbox", "events-remind", "desk-close-resolved", "retention", "kb-index",
                 "backup"):
         assert f"{job}: ok" in first.output
     with app.app_context():
@@ -176,7 +176,7 @@ def test_worker_once_runs_every_real_job_and_status_shows_them(app, make_user, t
     shown = runner.invoke(args=["worker", "status"])
     assert shown.exit_code == 0
     lines = {line.split()[0]: line for line in shown.output.splitlines()[2:]}
-    assert set(lines) == {"outbox", "events-remind", "desk-close-resolved", "search-log-purge",
+    assert set(lines) == {"outbox", "events-remind", "desk-close-resolved", "retention",
                           "kb-index", "backup"}
     assert all(" ok " in line for line in lines.values())
     assert "daily 03:00" in lines["backup"]

@@ -11,11 +11,8 @@ daily job (TIMEZONE). A daily job whose time passed while no worker ran (a fresh
 instance, a stopped server) runs as soon as a worker starts. ``WORKER_SCHEDULE``
 overrides a default per job; ``false`` switches a job off.
 
-To add a job (e.g. retention, built on another branch), append to ``JOBS``:
-
-    Job("retention", _retention, "03:30", "Apply the retention periods (AVG)")
-
-with ``def _retention(db, now): return summary_of(retention.run(db, now))``.
+To add a job, append a ``Job(name, run, schedule, description)`` to ``JOBS`` (or call
+:func:`register`).
 """
 
 from __future__ import annotations
@@ -115,12 +112,13 @@ def _close_resolved(db, now):
     return f"closed {len(numbers)} ticket(s)" + (f": {', '.join(numbers)}" if numbers else "")
 
 
-def _search_log_purge(db, now):
-    from ..search import log
+def _retention(db, now):
+    """Every retention period (RETENTION), the search log and assistant included."""
+    from ..privacy import retention
 
-    report = log.purge()
-    return (f"removed {report['searches']} search(es), "
-            f"{report['suggest_sessions']} suggestion session(s)")
+    reports = retention.run(actor="worker", moment=now)
+    removed = [f"{r['key']} {r['count']}" for r in reports if r["count"]]
+    return ("removed or anonymised: " + ", ".join(removed)) if removed else None
 
 
 def _kb_index(db, now):
@@ -162,15 +160,13 @@ JOBS: list[Job] = [
     Job("desk-close-resolved", _close_resolved, "02:00",
         _l("Closes requests resolved longer ago than the reopen period "
            "(portal desk close-resolved).")),
-    Job("search-log-purge", _search_log_purge, "02:30",
-        _l("Deletes search log rows past their retention period (portal search-log purge).")),
+    Job("retention", _retention, "02:30",
+        _l("Applies every retention period: tickets, sign-ups, learning data, conversations, "
+           "search log, mail (portal retention run).")),
     Job("kb-index", _kb_index, 300,
         _l("Loads changed knowledge files and updates the search index (portal kb sync).")),
     Job("backup", _backup, "03:00",
         _l("Backs up the database and files (portal backup create).")),
-    # Retention (`portal retention run`, another branch) goes here, e.g.:
-    # Job("retention", _retention, "03:30",
-    #     _l("Applies the retention periods (portal retention run).")),
 ]
 
 
