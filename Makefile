@@ -41,10 +41,10 @@ setup: install
 run: setup
 	@PORTAL_BASE_URL=http://$(HOST):$(PORT) $(BIN)/portal demo logins
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops); mail goes to instance/mail/*.eml"
+	@echo "Background jobs: portal worker (status: .venv/bin/portal worker status)"
 	@export PORTAL_BASE_URL=http://$(HOST):$(PORT); \
-	$(BIN)/portal outbox send --loop --interval 5 >/dev/null & sender=$$!; \
-	$(BIN)/portal events remind --loop --interval 60 >/dev/null & reminder=$$!; \
-	trap 'kill $$sender $$reminder 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/portal worker >/dev/null & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/portal run --host $(HOST) --port $(PORT)
 
 # The demo with single sign-on: a local demo identity provider (oidc-provider-mock) on

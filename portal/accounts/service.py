@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import parsing, timeutil
+from ..audit import log as audit
 from ..db import get_db, transaction
 from ..errors import Invalid, Locked, NotFound
 
@@ -178,8 +179,9 @@ def create_user(email: str, name: str, role: str = "employee", password: str | N
     return get_user(user_id)
 
 
-def set_password(user_id: int, password: str) -> None:
-    """Set a new password; every login session of the user ends (server-side)."""
+def set_password(user_id: int, password: str, actor=None) -> None:
+    """Set a new password; every login session of the user ends (server-side).
+    ``actor``: the admin (None: the command line), for the audit log."""
     if len(password or "") < current_app.config["MIN_PASSWORD_LENGTH"]:
         raise Invalid(_("The password needs at least %(n)d characters.",
                         n=current_app.config["MIN_PASSWORD_LENGTH"]), {"password": "short"})
@@ -188,10 +190,12 @@ def set_password(user_id: int, password: str) -> None:
         db.execute("UPDATE users SET password_hash = ? WHERE id = ?",
                    [generate_password_hash(password), user_id])
         end_sessions(user_id)
+        audit.record(db, actor, "user.password", f"user:{user_id}")
 
 
-def set_role(user_id: int, role: str, teams=None) -> User:
-    """Change a user's role (and teams); every login session of the user ends."""
+def set_role(user_id: int, role: str, teams=None, actor=None) -> User:
+    """Change a user's role (and teams); every login session of the user ends.
+    A change is audited (``actor``: the admin, None: the command line)."""
     if role not in ROLES:
         raise Invalid(_("Role must be one of: %(roles)s.", roles=", ".join(ROLES)), {"role": role})
     user = get_user(user_id)
@@ -206,6 +210,9 @@ def set_role(user_id: int, role: str, teams=None) -> User:
             db["user_teams"].insert({"user_id": user_id, "team": team})
         if role != user.role or teams != user.teams:
             end_sessions(user_id)
+            audit.record(db, actor, "user.role", f"user:{user_id}",
+                         {"email": user.email, "old": user.role, "new": role,
+                          "old_teams": user.teams, "teams": teams})
     return get_user(user_id)
 
 

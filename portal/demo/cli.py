@@ -16,7 +16,7 @@ def load(reset_tickets: bool) -> None:
     """Create demo accounts, demo tickets, canned replies, a year of events and the learning
     track with its teacher pool (once; safe to run again)."""
     from ..migrations import ensure_schema
-    from . import events, learning, tickets, users
+    from . import events, learning, privacy, tickets, users
 
     ensure_schema()
     created = users.ensure_users()
@@ -27,6 +27,7 @@ def load(reset_tickets: bool) -> None:
         raise click.ClickException(f"{exc} Nothing was loaded.") from exc
     click.echo(events.load_events(created))
     click.echo(learning.load_learning(created))
+    click.echo(privacy.load_privacy(created))
 
 
 @demo_cli.command("logins")
