@@ -126,6 +126,13 @@ def test_a_changed_group_claim_changes_the_role_on_the_next_login(sso_app, provi
     assert user["role"] == "staff" and user["teams"] == ["bi", "udp"]
     assert not logged_in(again) and logged_in(latest)
 
+    # Each change of rights is in the audit log, made by "sso", with the groups it came from.
+    changes = rows(sso_app, "SELECT actor, details FROM audit_log WHERE action = 'user.role'"
+                            " ORDER BY id")
+    assert [c["actor"] for c in changes] == ["sso", "sso"]
+    assert '"new": "employee"' in changes[0]["details"]
+    assert '"datashop-udp"' in changes[1]["details"]
+
 
 def test_an_unchanged_role_keeps_the_other_sessions(sso_app, provider):
     alice(provider)

@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from .. import timeutil
+from ..audit import log as audit
 from ..db import get_db, transaction
 from ..errors import Forbidden
 from . import service
@@ -199,6 +200,8 @@ def sign_in(profile: Profile, id_token: str | None = None) -> tuple[User, str]:
                 db.execute("UPDATE users SET external_issuer = ?, external_subject = ? "
                            "WHERE id = ?", [profile.issuer, profile.subject, row["id"]])
                 log.info("SSO linked %s to user %s", profile.subject, row["id"])
+                audit.record(db, "sso", "user.sso_link", f"user:{row['id']}",
+                             {"email": profile.email, "issuer": profile.issuer})
         if row is None:
             user = service.create_user(
                 profile.email, profile.name, profile.role, teams=profile.teams or (),
@@ -231,6 +234,9 @@ def sign_in(profile: Profile, id_token: str | None = None) -> tuple[User, str]:
                 ended = service.end_sessions(user_id)
                 log.info("SSO changed user %s from %s %s to %s %s (%d sessions ended)",
                          user_id, old.role, old.teams, profile.role, teams, ended)
+                audit.record(db, "sso", "user.role", f"user:{user_id}",
+                             {"email": profile.email, "old": old.role, "new": profile.role,
+                              "old_teams": old.teams, "teams": teams, "groups": profile.groups})
         db.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [timeutil.iso(), user_id])
         session_id = service.start_session(user_id, sso_id_token=id_token)
     return service.get_user(user_id), session_id
