@@ -16,7 +16,7 @@ def load(reset_tickets: bool) -> None:
     """Create demo accounts, demo tickets, canned replies, a year of events, the learning
     track with its teacher pool and search/assistant activity (once; safe to run again)."""
     from ..migrations import ensure_schema
-    from . import activity, events, learning, tickets, users
+    from . import activity, events, learning, privacy, tickets, users
 
     ensure_schema()
     created = users.ensure_users()
@@ -28,6 +28,7 @@ def load(reset_tickets: bool) -> None:
     click.echo(events.load_events(created))
     click.echo(learning.load_learning(created))
     click.echo(activity.load_activity(created))
+    click.echo(privacy.load_privacy(created))
 
 
 @demo_cli.command("logins")
