@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test fuzz install setup translations messages demo index bench bench-search clean-instance
+.PHONY: run run-sso test fuzz install setup translations messages demo index bench bench-search clean-instance
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,10 +41,25 @@ setup: install
 run: setup
 	@PORTAL_BASE_URL=http://$(HOST):$(PORT) $(BIN)/portal demo logins
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops); mail goes to instance/mail/*.eml"
+	@echo "Background jobs: portal worker (status: .venv/bin/portal worker status)"
 	@export PORTAL_BASE_URL=http://$(HOST):$(PORT); \
+	$(BIN)/portal worker >/dev/null & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/portal run --host $(HOST) --port $(PORT)
+
+# The demo with single sign-on: a local demo identity provider (oidc-provider-mock) on
+# localhost:$(IDP_PORT) that knows the demo people and their groups; passwords still work.
+IDP_PORT ?= 9400
+run-sso: setup
+	@echo "Demo identity provider on http://localhost:$(IDP_PORT); on the login page choose"
+	@echo "'Inloggen met je gemeente-account' and pick a person (e.g. sanne.devries)."
+	@export PORTAL_BASE_URL=http://$(HOST):$(PORT) \
+	  PORTAL_OIDC_DISCOVERY_URL=http://localhost:$(IDP_PORT)/.well-known/openid-configuration \
+	  PORTAL_OIDC_CLIENT_ID=datashop-demo PORTAL_OIDC_CLIENT_SECRET=datashop-demo-secret \
+	  PORTAL_OIDC_GROUP_ROLES="$$($(BIN)/python -c 'import json; from portal.demo.sso import DEMO_GROUP_ROLES as g; print(json.dumps(g))')"; \
+	$(BIN)/portal sso demo-provider --port $(IDP_PORT) >/dev/null 2>&1 & idp=$$!; \
 	$(BIN)/portal outbox send --loop --interval 5 >/dev/null & sender=$$!; \
-	$(BIN)/portal events remind --loop --interval 60 >/dev/null & reminder=$$!; \
-	trap 'kill $$sender $$reminder 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$idp $$sender 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/portal run --host $(HOST) --port $(PORT)
 
 test: install

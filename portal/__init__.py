@@ -37,12 +37,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     extensions.init_app(app)
+    from .accounts import oidc
+
+    oidc.init_app(app)  # single sign-on, when an IdP is configured
     errorpages.init_app(app)
     templating.init_app(app)
     security.init_app(app)
 
     from .accounts.views import bp as accounts_bp
     from .chat.api import bp as chat_api_bp
+    from .chat.privacy import register as register_chat_privacy
     from .chat.views import bp as chat_bp
     from .api import bp as api_bp
     from .cli import register as register_cli
@@ -56,13 +60,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .learning.api import public_bp as learning_public_api_bp
     from .learning.views import bp as learning_bp
     from .mail.views import bp as mail_admin_bp
+    from .ops.views import bp as ops_bp
+    from .privacy import register as privacy_register
+    from .privacy.views import bp as privacy_bp
+    from .reports.views import bp as reports_bp
     from .search.api import bp as search_api_bp
     from .search.views import bp as search_bp
 
     for blueprint in (health_bp, accounts_bp, desk_bp, kb_bp, search_bp, events_bp, learning_bp,
                       mail_admin_bp, chat_bp, api_bp, desk_api_bp, search_api_bp, events_api_bp,
-                      learning_api_bp, learning_public_api_bp, chat_api_bp):
+                      learning_api_bp, learning_public_api_bp, chat_api_bp, ops_bp,
+                      privacy_bp, reports_bp):
         app.register_blueprint(blueprint)
+    register_chat_privacy()  # the assistant's retention kind and export/erase part
+    privacy_register.init_app(app)  # the processing register as a generated knowledge page
     register_cli(app)
     return app
 
@@ -71,7 +82,7 @@ def _resolve_paths(app: Flask) -> None:
     inst = Path(app.instance_path)
     inst.mkdir(parents=True, exist_ok=True)
     for key in ("DATABASE", "UPLOAD_FOLDER", "INDEX_FOLDER", "MAIL_FOLDER",
-                "EMBEDDING_CACHE_FOLDER"):
+                "EMBEDDING_CACHE_FOLDER", "BACKUP_FOLDER"):
         value = Path(app.config[key])
         app.config[key] = str(value if value.is_absolute() else inst / value)
     for key, default in (("KNOWLEDGE_DIR", "knowledge"), ("COURSES_DIR", "courses")):

@@ -197,10 +197,16 @@ def register(app) -> None:
     from .desk.cli import register as register_desk
     from .events.cli import register as register_events
     from .kb.cli import register as register_kb
+    from .ops.cli import register as register_ops
+    from .privacy.cli import register as register_privacy
     from .search.cli import register as register_search
+    from .accounts.cli import register as register_sso
 
+    register_sso(app)
     register_chat(app)
     register_desk(app)
     register_events(app)
     register_kb(app)
+    register_ops(app)
+    register_privacy(app)
     register_search(app)

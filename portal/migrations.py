@@ -578,6 +578,75 @@ def _0013_learning_teachers(db: sqlite_utils.Database) -> None:
     )
 
 
+def _0014_event_hosts(db: sqlite_utils.Database) -> None:
+    """Hosts of an event besides its organiser (a module session's second teacher): they see
+    the attendee list and check people in. Filled from the session teachers already assigned."""
+    _script(db,
+        """
+        CREATE TABLE event_hosts (
+            event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (event_id, user_id)
+        );
+        CREATE INDEX idx_event_hosts_user ON event_hosts(user_id);
+        INSERT INTO event_hosts (event_id, user_id, added_at)
+            SELECT event_id, user_id, assigned_at FROM learning_session_teachers;
+        """
+    )
+
+
+def _0030_sso_sessions(db: sqlite_utils.Database) -> None:
+    """A login session that came from single sign-on keeps the ID token it was started with,
+    server-side (a cookie is too small for it), for the id_token_hint of RP-initiated logout.
+    It goes with the session row."""
+    db.execute("ALTER TABLE user_sessions ADD COLUMN sso_id_token TEXT")
+
+
+def _0040_audit_log(db: sqlite_utils.Database) -> None:
+    """Admin actions (who, what, when), kept RETENTION["audit_log"] days (portal/audit)."""
+    _script(db,
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            actor TEXT NOT NULL,            -- e-mail address of the actor, or 'cli'
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL DEFAULT '',
+            details TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX idx_audit_log_at ON audit_log(at);
+        CREATE INDEX idx_audit_log_action ON audit_log(action, at);
+        -- closed tickets whose requester was replaced by the placeholder (retention)
+        ALTER TABLE tickets ADD COLUMN anonymised_at TEXT;
+        """
+    )
+
+
+def _0050_worker_jobs(db: sqlite_utils.Database) -> None:
+    """The one worker (portal/ops): a lease per job and what each job did last."""
+    _script(db,
+        """
+        CREATE TABLE job_leases (
+            job TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE TABLE job_runs (
+            job TEXT PRIMARY KEY,
+            last_started_at TEXT,
+            last_finished_at TEXT,
+            last_result TEXT CHECK (last_result IN ('ok', 'error')),
+            last_message TEXT,
+            last_holder TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_due_at TEXT
+        );
+        """
+    )
+
+
 MIGRATIONS = [
     ("0001_accounts", _0001_accounts),
     ("0002_desk", _0002_desk),
@@ -591,7 +660,11 @@ MIGRATIONS = [
     ("0011_events", _0011_events),
     ("0012_learning", _0012_learning),
     ("0013_learning_teachers", _0013_learning_teachers),
+    ("0014_event_hosts", _0014_event_hosts),
     ("0020_chat", _0020_chat),
+    ("0030_sso_sessions", _0030_sso_sessions),
+    ("0040_audit_log", _0040_audit_log),
+    ("0050_worker_jobs", _0050_worker_jobs),
 ]
 
 

@@ -12,7 +12,16 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "form-action 'self'; frame-ancestors 'none'")
 
 
+def policy(form_action_origins=()) -> str:
+    """The page policy; ``form_action_origins`` may receive a form post's redirect (the
+    identity provider's logout page after the portal's own logout form, see accounts.oidc)."""
+    extra = " ".join(o for o in form_action_origins if o)
+    return CSP.replace("form-action 'self'", f"form-action 'self' {extra}") if extra else CSP
+
+
 def init_app(app) -> None:
+    page_policy = policy(app.config.get("CSP_FORM_ACTION") or ())
+
     @app.after_request
     def security_headers(response):
         headers = response.headers
@@ -20,5 +29,5 @@ def init_app(app) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         if response.mimetype == "text/html":
-            headers.setdefault("Content-Security-Policy", CSP)
+            headers.setdefault("Content-Security-Policy", page_policy)
         return response

@@ -93,8 +93,18 @@ def human_size(size: int) -> str:
     return f"{number_filter(size / 1024 / 1024, 1)} MB"
 
 
+def retention_days(kind: str) -> int:
+    """Days data of ``kind`` is kept (RETENTION in portal/config.py), for templates."""
+    from flask import current_app
+
+    from .config import retention_days as days
+
+    return days(current_app.config, kind)
+
+
 def init_app(app) -> None:
-    app.jinja_env.globals.update(role_label=role_label, current_locale=current_locale)
+    app.jinja_env.globals.update(role_label=role_label, current_locale=current_locale,
+                                 retention_days=retention_days)
     app.jinja_env.filters["datetime"] = datetime_filter
     app.jinja_env.filters["filesize"] = human_size
     app.jinja_env.filters["date"] = date_filter

@@ -143,3 +143,37 @@ def test_the_calendar_link_is_shown_once_and_works(app, client, make_user, login
     assert url not in client.get("/mijn-aanmeldingen").get_data(as_text=True)
     client.post("/mijn-aanmeldingen/agenda-link/intrekken", data={"csrf_token": token})
     assert client.get(url.replace(app.config["BASE_URL"], "")).status_code == 404
+
+
+def test_staff_add_a_host_who_then_sees_the_list_and_checks_in(app, client, make_user,
+                                                               login_as, clock):
+    from portal.events import attendance
+
+    staff = make_user("staff", teams=["bi"])
+    host, guest = make_user("employee", name="Hanna Host"), make_user("employee", name="Gijs")
+    event = published(app, staff)
+    seat = call(app, registration.sign_up, guest, event["id"])
+    seat_id = (seat.get("registration") or seat)["id"]
+    login_as(host)
+    assert client.get(f"/agenda/{event['id']}/deelnemers").status_code == 403
+    switch_user(client, staff)
+    token = csrf(client, f"/agenda/{event['id']}")
+    assert client.post(f"/agenda/{event['id']}/gastheren", data={
+        "csrf_token": token, "email": "niemand@denhaag.example"}).status_code == 400
+    assert client.post(f"/agenda/{event['id']}/gastheren", data={
+        "csrf_token": token, "email": host.email}).status_code == 303
+    assert "Hanna Host" in client.get(f"/agenda/{event['id']}").get_data(as_text=True)
+    switch_user(client, host)
+    assert client.post(f"/agenda/{event['id']}/gastheren", data={
+        "csrf_token": csrf(client, "/agenda"), "email": guest.email}).status_code == 403
+    assert "Gijs" in client.get(f"/agenda/{event['id']}/deelnemers").get_data(as_text=True)
+    token = csrf(client, f"/agenda/{event['id']}/deelnemers")
+    assert client.post(f"/agenda/{event['id']}/deelnemers/{seat_id}/aanwezig",
+                       data={"csrf_token": token, "present": "1"}).status_code == 303
+    assert call(app, attendance.attendees, staff, event["id"])[0]["attended"] is True
+    switch_user(client, staff)
+    token = csrf(client, f"/agenda/{event['id']}")
+    assert client.post(f"/agenda/{event['id']}/gastheren/{host.id}/verwijderen",
+                       data={"csrf_token": token}).status_code == 303
+    switch_user(client, host)
+    assert client.get(f"/agenda/{event['id']}/deelnemers").status_code == 403

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.errors import Conflict, Forbidden, Invalid
-from portal.learning import teachers
+from portal.learning import availability, teachers
 from tests.learning_support import INTRO, PRIVACY, call, clock, courses, outbox, published  # noqa: F401
 
 
@@ -59,7 +59,7 @@ def test_a_session_has_one_or_two_teachers_who_may_teach_the_module(app, pool, c
 
 def test_unavailable_and_over_the_maximum_cannot_be_assigned(app, pool, clock):
     staff, people = pool
-    call(app, teachers.add_unavailable, staff, people["Bram BI"].id, "2027-02-01", "2027-02-14",
+    call(app, availability.add_unavailable, staff, people["Bram BI"].id, "2027-02-01", "2027-02-14",
          "Vakantie")
     first = session(app, staff, "2027-02-03", module=PRIVACY)
     with pytest.raises(Conflict):
@@ -70,7 +70,7 @@ def test_unavailable_and_over_the_maximum_cannot_be_assigned(app, pool, clock):
     with pytest.raises(Conflict):
         call(app, teachers.assign, staff, second["id"], people["Carla Privacy"].id)
     with pytest.raises(Invalid):
-        call(app, teachers.add_unavailable, staff, people["Bram BI"].id, "2027-02-10",
+        call(app, availability.add_unavailable, staff, people["Bram BI"].id, "2027-02-10",
              "2027-02-01")
 
 
@@ -100,7 +100,7 @@ def test_substitutes_are_free_allowed_and_ranked_by_lowest_load(app, pool, clock
     proposal = call(app, teachers.substitutes, staff, target["id"], people["Anna Analist"].id)
     assert [t["name"] for t in proposal["items"]] == ["Dirk Data", "Bram BI"]
     # Dirk becomes unavailable: he drops out of the proposal.
-    call(app, teachers.add_unavailable, staff, people["Dirk Data"].id, "2027-02-10",
+    call(app, availability.add_unavailable, staff, people["Dirk Data"].id, "2027-02-10",
          "2027-02-10")
     proposal = call(app, teachers.substitutes, staff, target["id"], people["Anna Analist"].id)
     assert [t["name"] for t in proposal["items"]] == ["Bram BI"]

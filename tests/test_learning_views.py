@@ -234,3 +234,39 @@ def test_staff_figures_per_period(client, app, courses, people, login_as):
     assert earlier.status_code == 200 and "100%" not in earlier.get_data(as_text=True)
     assert client.get("/leerlijn/beheer?van=gisteren").status_code == 400
     assert client.get("/leerlijn/beheer?van=2027-02-01&tot=2027-01-01").status_code == 400
+
+
+def test_staff_change_a_teacher_with_the_form_filled_in(client, app, courses, people, login_as,
+                                                       make_user):
+    from portal.learning import teachers
+
+    anna = make_user("employee", name="Anna Analist")
+    call(app, teachers.set_teacher, people["staff"], anna.id, [INTRO, QUALITY], 4)
+    login_as(people["staff"])
+    page = client.get(f"/leerlijn/beheer/docenten?docent={anna.id}").get_data(as_text=True)
+    assert f'value="{anna.email}"' in page
+    assert f'value="{INTRO}" checked' in page and f'value="{QUALITY}" checked' in page
+    assert 'name="max_per_quarter"' in page and 'value="4"' in page
+    token = csrf(client, "/leerlijn/beheer/docenten")
+    saved = client.post("/leerlijn/beheer/docenten", data={
+        "csrf_token": token, "email": anna.email, "modules": [QUALITY], "max_per_quarter": "2",
+        "active_shown": "1"})  # the "active" box unticked
+    assert saved.status_code == 303
+    pool = {t["name"]: t for t in call(app, teachers.list_teachers, people["staff"])["items"]}
+    assert (pool["Anna Analist"]["modules"], pool["Anna Analist"]["max_per_quarter"],
+            pool["Anna Analist"]["active"]) == ([QUALITY], 2, False)
+
+
+def test_staff_look_up_one_learners_progress(client, app, courses, people, login_as):
+    complete_intro(app, people["learner"])
+    code = call(app, service.overview, people["learner"])["certificates"][0]["code"]
+    login_as(people["staff"])
+    page = client.get("/leerlijn/beheer/deelnemer?email=" + people["learner"].email.upper())
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Sanne de Vries" in html and code in html
+    assert client.get("/leerlijn/beheer/deelnemer?email=niemand@denhaag.example"
+                      ).status_code == 404
+    assert client.get("/leerlijn/beheer/deelnemer").status_code == 400
+    switch_to(client, login_as, people["other"])
+    assert client.get("/leerlijn/beheer/deelnemer?email=" + people["learner"].email
+                      ).status_code == 403

@@ -44,6 +44,7 @@ def foreign(tmp_path):
         "PORTAL_KNOWLEDGE_DIR": str(folder),
         "PORTAL_COURSES_DIR": str(tmp_path / "no-courses"),
         "PORTAL_EMBEDDING_MODEL": "fake:64",
+        "PORTAL_KB_GENERATED_PAGES": "false",  # only the folder's own documents
         "PYTHONPATH": str(ROOT),
     })
     return env

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from .. import parsing
 from ..db import get_db, transaction
+from ..audit import log as audit
 from . import service
 
 COLUMNS = ("email", "name", "department", "role", "teams")
@@ -117,5 +118,9 @@ def import_users(text: str, dry_run: bool = False) -> ImportReport:
                        [row["name"], row["department"], user.id])
             if "role" in changed or "teams" in changed:
                 service.set_role(user.id, row["role"], teams=row["teams"])  # ends sessions
+        if not dry_run:
+            audit.record(db, None, "user.import", "users",
+                         {"created": len(report.created), "updated": len(report.updated),
+                          "unchanged": report.unchanged})
     report.applied = not dry_run
     return report

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import parsing, timeutil
+from ..audit import log as audit
 from ..db import get_db, transaction
 from ..errors import Invalid, Locked, NotFound
 
@@ -178,8 +179,9 @@ def create_user(email: str, name: str, role: str = "employee", password: str | N
     return get_user(user_id)
 
 
-def set_password(user_id: int, password: str) -> None:
-    """Set a new password; every login session of the user ends (server-side)."""
+def set_password(user_id: int, password: str, actor=None) -> None:
+    """Set a new password; every login session of the user ends (server-side).
+    ``actor``: the admin (None: the command line), for the audit log."""
     if len(password or "") < current_app.config["MIN_PASSWORD_LENGTH"]:
         raise Invalid(_("The password needs at least %(n)d characters.",
                         n=current_app.config["MIN_PASSWORD_LENGTH"]), {"password": "short"})
@@ -188,10 +190,12 @@ def set_password(user_id: int, password: str) -> None:
         db.execute("UPDATE users SET password_hash = ? WHERE id = ?",
                    [generate_password_hash(password), user_id])
         end_sessions(user_id)
+        audit.record(db, actor, "user.password", f"user:{user_id}")
 
 
-def set_role(user_id: int, role: str, teams=None) -> User:
-    """Change a user's role (and teams); every login session of the user ends."""
+def set_role(user_id: int, role: str, teams=None, actor=None) -> User:
+    """Change a user's role (and teams); every login session of the user ends.
+    A change is audited (``actor``: the admin, None: the command line)."""
     if role not in ROLES:
         raise Invalid(_("Role must be one of: %(roles)s.", roles=", ".join(ROLES)), {"role": role})
     user = get_user(user_id)
@@ -206,6 +210,9 @@ def set_role(user_id: int, role: str, teams=None) -> User:
             db["user_teams"].insert({"user_id": user_id, "team": team})
         if role != user.role or teams != user.teams:
             end_sessions(user_id)
+            audit.record(db, actor, "user.role", f"user:{user_id}",
+                         {"email": user.email, "old": user.role, "new": role,
+                          "old_teams": user.teams, "teams": teams})
     return get_user(user_id)
 
 
@@ -218,13 +225,24 @@ def _session_key(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-def start_session(user_id: int) -> str:
-    """Create a login session and return its id (for the cookie)."""
+def start_session(user_id: int, sso_id_token: str | None = None) -> str:
+    """Create a login session and return its id (for the cookie). A session started by
+    single sign-on keeps its ID token for the IdP logout (see accounts.sso)."""
     session_id = secrets.token_urlsafe(32)
     stamp = timeutil.iso()
-    get_db().execute("INSERT INTO user_sessions (id, user_id, created_at, last_seen_at)"
-                     " VALUES (?, ?, ?, ?)", [_session_key(session_id), user_id, stamp, stamp])
+    get_db().execute("INSERT INTO user_sessions (id, user_id, created_at, last_seen_at,"
+                     " sso_id_token) VALUES (?, ?, ?, ?, ?)",
+                     [_session_key(session_id), user_id, stamp, stamp, sso_id_token])
     return session_id
+
+
+def session_sso_id_token(session_id: str | None) -> str | None:
+    """The ID token of an SSO login session; None for a password login or no session."""
+    if not session_id or not isinstance(session_id, str) or len(session_id) > 100:
+        return None
+    row = get_db().execute("SELECT sso_id_token FROM user_sessions WHERE id = ?",
+                           [_session_key(session_id)]).fetchone()
+    return row["sso_id_token"] if row else None
 
 
 def session_user(user_id: str, session_id: str | None) -> User | None:
@@ -304,6 +322,10 @@ def authenticate(email: str, password: str) -> User:
     ok = check_password_hash(row["password_hash"] if row and row["password_hash"] else _dummy(),
                              password or "")
     ok = ok and row is not None and bool(row["password_hash"]) and bool(row["active"])
+    if ok and not password_login_allowed(row["role"]):
+        # The password was right, but this instance lets only admins use one.
+        raise Invalid(_("Log in with your municipality account: on this portal only "
+                        "administrators log in with a password."))
     if ok:
         with transaction(db):
             db.execute("UPDATE login_attempts SET success = 1 WHERE id = ?", [attempt_id])
@@ -313,6 +335,20 @@ def authenticate(email: str, password: str) -> User:
             raise _locked()
         raise Invalid(_("Unknown email address or wrong password."))
     return get_user(row["id"])
+
+
+def sso_enabled(config=None) -> bool:
+    """Single sign-on is on when an IdP discovery URL and a client id are configured."""
+    config = config or current_app.config
+    return bool(config.get("OIDC_DISCOVERY_URL") and config.get("OIDC_CLIENT_ID"))
+
+
+def password_login_allowed(role: str, config=None) -> bool:
+    """PASSWORD_LOGIN = "admins" (with SSO on): only admins log in with a password."""
+    config = config or current_app.config
+    if config.get("PASSWORD_LOGIN") == "admins" and sso_enabled(config):
+        return role == "admin"
+    return True
 
 
 def set_locale(user_id: int, locale: str) -> None:

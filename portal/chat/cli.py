@@ -85,7 +85,7 @@ def _batch(file, email) -> None:
 
 @assistant_cli.command("purge")
 @click.option("--days", type=click.IntRange(min=0), default=None,
-              help="Keep this many days (default: ASSISTANT_RETENTION_DAYS).")
+              help="Keep this many days (default: RETENTION['assistant_conversations'], 30).")
 def purge(days) -> None:
     """Delete conversations older than the retention period."""
     from ..migrations import ensure_schema

@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from .. import timeutil
+from ..config import retention_days
 from ..db import get_db, transaction
 from ..errors import NotFound
 
@@ -88,8 +89,8 @@ def clear(user_id: int) -> int:
 
 
 def purge(days: int | None = None, moment=None) -> int:
-    """Delete conversations untouched for ``days`` (default ASSISTANT_RETENTION_DAYS)."""
-    days = current_app.config["ASSISTANT_RETENTION_DAYS"] if days is None else days
+    """Delete conversations untouched for ``days`` (default RETENTION["assistant_conversations"])."""
+    days = retention_days(current_app.config, "assistant_conversations") if days is None else days
     cutoff = timeutil.iso((moment or timeutil.now()) - timedelta(days=int(days)))
     db = get_db()
     with transaction(db):

@@ -14,10 +14,10 @@ demo_cli = AppGroup("demo", help="Demo data: accounts and a living desk.")
               help="Delete the demo employees' tickets first and load them again.")
 def load(reset_tickets: bool) -> None:
     """Create demo accounts, demo tickets, canned replies, a year of events, the learning
-    track with its teacher pool and, when the knowledge base is indexed, assistant
-    conversations (once; safe to run again)."""
+    track with its teacher pool, search/assistant activity and, when the knowledge base
+    is indexed, assistant conversations (once; safe to run again)."""
     from ..migrations import ensure_schema
-    from . import conversations, events, learning, tickets, users
+    from . import activity, conversations, events, learning, privacy, tickets, users
 
     ensure_schema()
     created = users.ensure_users()
@@ -28,7 +28,9 @@ def load(reset_tickets: bool) -> None:
         raise click.ClickException(f"{exc} Nothing was loaded.") from exc
     click.echo(events.load_events(created))
     click.echo(learning.load_learning(created))
+    click.echo(activity.load_activity(created))
     click.echo(conversations.load_conversations(created))
+    click.echo(privacy.load_privacy(created))
 
 
 @demo_cli.command("logins")

@@ -17,7 +17,7 @@ from ..accounts import service as accounts
 from ..db import get_db, transaction
 from ..errors import Conflict, DomainError
 from ..events import attendance, registration
-from ..learning import assignments, certificates, content, quiz, service, teachers
+from ..learning import assignments, availability, certificates, content, quiz, service, teachers
 from .users import DEMO_PASSWORD
 
 SEED = 9
@@ -78,7 +78,7 @@ def _pool(staff, modules: list[str], rng: random.Random) -> list:
     today = timeutil.local(timeutil.now()).date()
     for user in out[:4]:  # a few holidays and courses in the coming months
         start = today + timedelta(days=rng.randint(10, 80))
-        teachers.add_unavailable(staff, user.id, start.isoformat(),
+        availability.add_unavailable(staff, user.id, start.isoformat(),
                                  (start + timedelta(days=rng.randint(3, 14))).isoformat(),
                                  rng.choice(("Vakantie", "Cursus", "Verlof")))
     return out
@@ -103,6 +103,28 @@ def _staff_teachers(staff, pool: list, rng: random.Random) -> int:
             except Conflict:
                 continue
     return assigned
+
+
+def _demo_teacher(staff, person) -> None:
+    """The teacher that `portal demo logins` shows co-teaches the next upcoming session of
+    one of their modules (as the second teacher, a host), so "Mijn lessen" has an
+    attendee list to show."""
+    db = get_db()
+    mine = {r["module_id"] for r in db.execute(
+        "SELECT module_id FROM learning_teacher_modules WHERE user_id = ?", [person.id])}
+    for event in sorted(teachers._sessions(staff).values(),  # noqa: SLF001
+                        key=lambda e: e["starts_at"]):
+        if event["is_past"] or event["status"] != "published" or event["module"] not in mine:
+            continue
+        current = teachers.session_teachers(event["id"])
+        if any(t["id"] == person.id for t in current):
+            return
+        if len(current) < teachers.MAX_TEACHERS:
+            try:
+                teachers.assign(staff, event["id"], person.id)
+                return
+            except Conflict:
+                continue
 
 
 class _Learner:
@@ -197,6 +219,10 @@ PLANS = {
         ("dgw-03-datakwaliteit", {"quiz_result": "pass", "assignment": "approved"}),
         ("dgw-07-statistiek-voor-beleid", {"quiz_result": "pass", "assignment": "approved"})],
     "thijs.vandijk@denhaag.example": [("dgw-03-datakwaliteit", {"read": 4})],
+    # Bram: his assignment for "data vinden" waits for a teacher (Anouk's review list).
+    "bram.willems@denhaag.example": [
+        ("dgw-01-introductie", {"quiz_result": "pass"}),
+        ("dgw-02-data-vinden-en-aanvragen", {"quiz_result": "pass", "assignment": "submitted"})],
 }
 REVOKED = "ilse.kok@denhaag.example"
 
@@ -222,6 +248,7 @@ def load_learning(users: dict) -> str:
             mail_before = db.execute("SELECT COALESCE(MAX(id), 0) FROM outbox").fetchone()[0]
             pool = _pool(staff, modules, rng)
             sessions = _staff_teachers(staff, pool, rng)
+            _demo_teacher(staff, pool[0])
             by_module = {}
             for person in pool:
                 for row in db.execute("SELECT module_id FROM learning_teacher_modules WHERE"

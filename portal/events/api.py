@@ -17,7 +17,7 @@ bp = api_blueprint("events_api", __name__)
 def event_json(event: dict) -> dict:
     out = {key: event[key] for key in (
         "id", "title", "type", "description", "starts_at", "ends_at", "location", "online_url",
-        "capacity", "signup_deadline", "status", "organiser", "tags", "module", "seats_left",
+        "capacity", "signup_deadline", "status", "organiser", "hosts", "tags", "module", "seats_left",
         "waitlist_count", "signup", "created_at", "updated_at")}
     out["url"] = url_for("events.detail", event_id=event["id"], _external=True)
     if "my_registration" in event:

@@ -1,7 +1,7 @@
 """After sign-up: the attendee list, check-in at the door, walk-ins, feedback, figures.
 
-Attendee lists (names, e-mail addresses) are for Datashop staff and the event's
-organiser only; everyone else gets Forbidden (or NotFound for a draft they may
+Attendee lists (names, e-mail addresses) are for Datashop staff, the event's
+organiser and its hosts only; everyone else gets Forbidden (or NotFound for a draft they may
 not see). Employees only ever see the number of seats left.
 """
 
@@ -29,7 +29,7 @@ NAME_MAX = 120
 def _require_attendee_access(db, user: User, event_id: int):
     row = store.load_visible(db, user, event_id)
     if not store.can_see_attendees(user, row):
-        raise Forbidden(_("Only Datashop staff and the organiser can see who signed up."))
+        raise Forbidden(_("Only Datashop staff, the organiser and the hosts can see who signed up."))
     return row
 
 

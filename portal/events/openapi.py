@@ -47,6 +47,10 @@ def event_schema() -> dict:
         "status": {"type": "string", "enum": ["draft", "published", "cancelled"]},
         "organiser": {"type": "object", "nullable": True, "properties": {
             "id": {"type": "integer"}, "name": {"type": "string"}}},
+        "hosts": {"type": "array", "description": "besides the organiser, they see the attendee"
+                  " list and check people in (e.g. the teachers of a module session)",
+                  "items": {"type": "object", "properties": {
+                      "id": {"type": "integer"}, "name": {"type": "string"}}}},
         "tags": {"type": "array", "items": {"type": "string"}},
         "module": {"type": "string", "nullable": True},
         "created_at": STORED_TS, "updated_at": STORED_TS, "url": {"type": "string"},
@@ -152,7 +156,7 @@ def paths(errors, max_limit: int) -> dict:
                        "responses": {"200": signup, **errors(401, 404, 409)}},
         },
         "/events/{event_id}/registrations": {
-            "get": {"summary": "Everyone signed up (staff and the organiser)", "tags": tag,
+            "get": {"summary": "Everyone signed up (staff, the organiser and the hosts)", "tags": tag,
                     "operationId": "listRegistrations", "parameters": [event_id],
                     "responses": {"200": _json({"type": "object", "properties": {"items": {
                         "type": "array", "items": {"type": "object", "properties": {

@@ -4,8 +4,10 @@ Every function takes the acting user first and checks permissions itself, so
 the web pages, the API, the learning track and the assistant agree:
 
 - everyone logged in sees published (and cancelled) events; drafts are seen by
-  staff and the event's organiser only (others get NotFound);
-- Datashop staff and admins create, edit, publish and cancel events;
+  staff, the event's organiser and its hosts only (others get NotFound);
+- Datashop staff and admins create, edit, publish and cancel events and choose its
+  hosts: people besides the organiser (the teachers of a module session) who, like the
+  organiser, see the attendee list and check people in at the door;
 - sign-ups, the waiting list and cancellations are in registration.py,
   attendance, check-in, feedback and figures in attendance.py.
 
@@ -32,7 +34,8 @@ from . import notify, store, validation
 from .labels import EVENT_TYPES
 
 __all__ = ["list_events", "get_event", "create_event", "update_event", "publish_event",
-           "cancel_event", "my_registrations", "announce_update", "notify_host", "FILTER_KEYS"]
+           "cancel_event", "my_registrations", "announce_update", "notify_host", "hosts",
+           "add_host", "remove_host", "FILTER_KEYS"]
 
 FILTER_KEYS = ("type", "month", "mode", "has_seats", "when", "status", "q")
 MAX_LIMIT = 200
@@ -104,8 +107,9 @@ def list_events(user: User, filters: dict | None = None, limit: int = 50, offset
     now = timeutil.iso()
     where, params = [], []
     if not user.is_staff:
-        where.append("(e.status != 'draft' OR e.organiser_id = ?)")
-        params.append(user.id)
+        where.append("(e.status != 'draft' OR e.organiser_id = ? OR EXISTS (SELECT 1 FROM"
+                     " event_hosts h WHERE h.event_id = e.id AND h.user_id = ?))")
+        params += [user.id, user.id]
     if f["status"]:
         where.append("e.status = ?")
         params.append(f["status"])
@@ -273,6 +277,39 @@ def notify_host(user: User, event_id: int, host_id: int, added: bool) -> None:
         host = {"user_id": host_id, "uid": f"host-{event_id}-{host_id}@"
                 f"{mail_domain(current_app.config)}", "sequence": int(timeutil.now().timestamp())}
         notify.send(db, "hosting" if added else "hosting_ended", event, host)
+
+
+def hosts(user: User, event_id: int) -> list[dict]:
+    """The event's hosts (id, name, email), in the order they were added."""
+    db = get_db()
+    store.load_visible(db, user, event_id)
+    return [dict(r) for r in db.execute(
+        "SELECT u.id, u.name, u.email FROM event_hosts h JOIN users u ON u.id = h.user_id"
+        " WHERE h.event_id = ? ORDER BY h.added_at, u.name COLLATE NOCASE", [event_id])]
+
+
+def add_host(user: User, event_id: int, host_id: int) -> list[dict]:
+    """Staff: ``host_id`` sees the attendee list and checks people in. Adding a host
+    twice is a no-op."""
+    with _managed(user, event_id) as (db, row):
+        if row["status"] == "cancelled":
+            raise Conflict(_("This event is cancelled and can no longer be changed."))
+        if db.execute("SELECT 1 FROM users WHERE id = ? AND active = 1",
+                      [host_id]).fetchone() is None:
+            raise Invalid(_("Please correct the marked fields."),
+                          {"host_id": _("No active user with this id.")})
+        db.execute("INSERT INTO event_hosts (event_id, user_id, added_at) VALUES (?, ?, ?)"
+                   " ON CONFLICT DO NOTHING", [event_id, host_id, timeutil.iso()])
+    return hosts(user, event_id)
+
+
+def remove_host(user: User, event_id: int, host_id: int) -> list[dict]:
+    """Staff: ``host_id`` no longer hosts the event (and loses the attendee list, unless
+    they are its organiser). Removing someone who is no host is a no-op."""
+    with _managed(user, event_id) as (db, _row):
+        db.execute("DELETE FROM event_hosts WHERE event_id = ? AND user_id = ?",
+                   [event_id, host_id])
+    return hosts(user, event_id)
 
 
 def publish_event(user: User, event_id: int) -> dict:

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import timeutil
-from ..accounts.service import list_users
-from ..errors import Invalid
+from ..accounts.service import find_by_email, list_users
+from ..errors import Conflict, Invalid
 from ..htmx import is_htmx, render
 from . import attendance, service
 from .validation import FIELDS
@@ -101,6 +101,38 @@ def cancel_event(event_id):
     service.cancel_event(current_user, event_id)
     flash(_("The event is cancelled. Everyone signed up has been told."), "success")
     return redirect(url_for("events.detail", event_id=event_id), 303)
+
+
+@bp.post("/agenda/<int:event_id>/gastheren")
+@login_required
+def add_host(event_id):
+    """Staff: a colleague (by e-mail address) who, like the organiser, sees the attendee
+    list and checks people in."""
+    from .views import _detail_context
+
+    _require_staff()
+    email = (request.form.get("email") or "").strip().lower()
+    person = find_by_email(email) if email else None
+    try:
+        if person is None:
+            raise Invalid(_("Please correct the marked fields."),
+                          {"host_email": _("No account with this address.")})
+        service.add_host(current_user, event_id, person.id)
+    except (Invalid, Conflict) as exc:
+        return render("events/detail.html", status=exc.status, **_detail_context(
+            event_id, host_message=exc.message, errors=exc.fields,
+            host_email=request.form.get("email", "")))
+    flash(_("%(name)s now sees the attendee list and can check people in.", name=person.name),
+          "success")
+    return redirect(url_for("events.detail", event_id=event_id) + "#hosts", 303)
+
+
+@bp.post("/agenda/<int:event_id>/gastheren/<int:host_id>/verwijderen")
+@login_required
+def remove_host(event_id, host_id):
+    service.remove_host(current_user, event_id, host_id)
+    flash(_("The host is removed."), "success")
+    return redirect(url_for("events.detail", event_id=event_id) + "#hosts", 303)
 
 
 def _attendees_page(event_id: int, fragment: str | None = None, status: int = 200, **extra):

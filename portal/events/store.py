@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask_babel import gettext as _
 
 from .. import timeutil
@@ -15,7 +17,10 @@ EVENT_SELECT = (
     " (SELECT COUNT(*) FROM registrations r WHERE r.event_id = e.id"
     "  AND r.status = 'waitlisted') AS waitlist_count,"
     " (SELECT group_concat(tag, ',') FROM (SELECT tag FROM event_tags t WHERE t.event_id = e.id"
-    "  ORDER BY tag)) AS tag_list"
+    "  ORDER BY tag)) AS tag_list,"
+    " (SELECT json_group_array(json_object('id', hu.id, 'name', hu.name)) FROM"
+    "  (SELECT x.id, x.name FROM event_hosts h JOIN users x ON x.id = h.user_id"
+    "   WHERE h.event_id = e.id ORDER BY h.added_at, x.name) hu) AS host_list"
     " FROM events e LEFT JOIN users u ON u.id = e.organiser_id")
 
 
@@ -28,9 +33,19 @@ def is_organiser(user: User, row) -> bool:
     return row["organiser_id"] is not None and row["organiser_id"] == user.id
 
 
+def hosts_of(row) -> list[dict]:
+    """The event's hosts besides the organiser (e.g. the teachers of a module session),
+    as {id, name}, in the order they were added."""
+    return json.loads(row["host_list"]) if row["host_list"] else []
+
+
+def is_host(user: User, row) -> bool:
+    return any(host["id"] == user.id for host in hosts_of(row))
+
+
 def can_see_attendees(user: User, row) -> bool:
-    """Attendee lists: staff and the event's organiser only."""
-    return user.is_staff or is_organiser(user, row)
+    """Attendee lists and check-in at the door: staff, the organiser and the hosts."""
+    return user.is_staff or is_organiser(user, row) or is_host(user, row)
 
 
 def can_see(user: User, row) -> bool:
@@ -91,6 +106,7 @@ def to_event(db, row, user: User | None = None, now=None) -> dict:
     event["organiser"] = ({"id": row["organiser_id"], "name": row["organiser_name"]}
                           if row["organiser_id"] else None)
     event["tags"] = row["tag_list"].split(",") if row["tag_list"] else []
+    event["hosts"] = hosts_of(row)
     event["seats_left"] = max(0, row["capacity"] - row["confirmed_count"])
     event["waitlist_count"] = row["waitlist_count"]
     event["signup"] = signup_state(row, now)

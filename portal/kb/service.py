@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from .. import timeutil
 from ..db import get_db, transaction
 from ..errors import NotFound
-from . import faq, loader
+from . import faq, generated, loader
 
 FOLDER_SOURCES = ("knowledge", "courses")
 LIGHT_COLUMNS = "id, type, title, summary, tags, team, updated, source, path, meta"
@@ -69,6 +69,12 @@ def _row_to_doc(row) -> dict:
 
 
 def get_document(doc_id: str) -> dict:
+    """A stored document; a generated one (kb/generated.py) is rendered afresh."""
+    fresh = generated.build(doc_id) if isinstance(doc_id, str) else None
+    if fresh is not None:
+        doc = {**fresh, "created_at": None, "modified_at": None}
+        doc["url"] = document_url(doc_id)
+        return doc
     row = get_db().execute("SELECT * FROM documents WHERE id = ?", [doc_id]).fetchone()
     if row is None:
         raise NotFound(_("This knowledge document does not exist (any more)."))
@@ -284,6 +290,13 @@ def sync_folders(knowledge_dir: str | None = None, courses_dir: str | None = Non
         docs, tuple(synced_sources),
         keep=lambda row: (row["source"], row["path"]) in protected,
     )
-    report["errors"] = errors + report["errors"]
+    # Pages generated from configuration (kb/generated.py), stored so search finds them;
+    # reported on their own so the folder counts stay the folders'.
+    pages = generated.documents() if config.get("KB_GENERATED_PAGES", True) else []
+    extra = apply_documents(pages, (generated.SOURCE,))
+    report["generated"] = {key: extra[key] for key in ("added", "updated", "removed", "unchanged")}
+    report["changed_ids"] += extra["changed_ids"]
+    report["removed_ids"] += extra["removed_ids"]
+    report["errors"] = errors + report["errors"] + extra["errors"]
     report["warnings"] = warnings
     return report

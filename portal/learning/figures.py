@@ -6,15 +6,17 @@ import csv
 import io
 from collections import Counter
 
-from flask_babel import gettext as _
+from flask import current_app
+from flask_babel import force_locale, gettext as _
 
+from .. import timeutil
 from ..accounts.service import User
 from ..db import get_db
-from ..errors import Forbidden
+from ..errors import Forbidden, Invalid
 from ..events.attendance import _safe as safe_cell
 from . import content
 
-__all__ = ["module_figures", "completions_csv", "period_bounds"]
+__all__ = ["module_figures", "completions", "completions_csv", "period_bounds"]
 
 
 def period_bounds(first, last) -> tuple[str | None, str | None]:
@@ -22,11 +24,6 @@ def period_bounds(first, last) -> tuple[str | None, str | None]:
     inclusive); Invalid for anything else."""
     from datetime import date, datetime, time, timedelta
     from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
-    from .. import timeutil
-    from ..errors import Invalid
 
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     out, errors = [], {}
@@ -113,22 +110,66 @@ def module_figures(user: User, start: str | None = None, end: str | None = None)
     return out
 
 
-def completions_csv(user: User) -> str:
-    """Who completed what and when, with certificate codes (semicolons, for Excel)."""
+def completions(user: User, start: str | None = None, end: str | None = None,
+                module_id: str | None = None) -> list[dict]:
+    """Staff: who completed what, for HR: one row per completed module (completion date
+    in [start, end), UTC ISO bounds from ``period_bounds``) and per completed track
+    (the track certificate's date), with the certificate's code and whether it was
+    revoked. ``module_id`` narrows to one module, or to the track with the track's id."""
     _require_staff(user)
+    track = content.track()
+    known = {m["id"]: m for m in content.modules()}
+    if module_id and module_id not in known and module_id != track["id"]:
+        raise Invalid(_("Please correct the marked fields."), {"module": _("Unknown module.")})
     db = get_db()
+    rows = []
+    if module_id != track["id"]:
+        where, params = _between("e.completed_at", start, end)
+        if module_id:
+            where += " AND e.module_id = ?"
+            params.append(module_id)
+        rows += [dict(r) for r in db.execute(
+            "SELECT u.name, u.email, u.department, e.module_id, e.completed_at,"
+            " c.code, c.revoked_at FROM learning_enrolments e JOIN users u ON u.id = e.user_id"
+            " LEFT JOIN learning_certificates c ON c.user_id = e.user_id AND c.track = ?"
+            " AND c.module_id = e.module_id WHERE e.completed_at IS NOT NULL" + where,
+            [track["id"], *params])]
+        for row in rows:
+            row["title"] = known[row["module_id"]]["title"] if row["module_id"] in known \
+                else row["module_id"]
+    if not module_id or module_id == track["id"]:
+        where, params = _between("c.issued_at", start, end)
+        rows += [{**dict(r), "title": track["title"], "module_id": None} for r in db.execute(
+            "SELECT u.name, u.email, u.department, c.issued_at AS completed_at, c.code,"
+            " c.revoked_at FROM learning_certificates c JOIN users u ON u.id = c.user_id"
+            " WHERE c.track = ? AND c.module_id IS NULL" + where, [track["id"], *params])]
+    departments = current_app.config["DEPARTMENTS"]
+    for row in rows:
+        row["department_name"] = departments.get(row["department"], row["department"] or "")
+    rows.sort(key=lambda r: (r["completed_at"], r["name"].lower()))
+    return rows
+
+
+def _local_day(value: str | None) -> str:
+    if not value:
+        return ""
+    return timeutil.local(timeutil.parse(value), current_app.config["TIMEZONE"]).date().isoformat()
+
+
+def completions_csv(user: User, start: str | None = None, end: str | None = None,
+                    module_id: str | None = None) -> str:
+    """``completions`` as CSV for HR: semicolons (as Dutch Excel opens them), Dutch column
+    names whoever downloads it (HR's imports expect the same columns), local dates, and
+    every text cell guarded against formula injection."""
+    rows = completions(user, start, end, module_id)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow([_("Name"), _("E-mail"), _("Department"), _("Completed"), _("Date"),
-                     _("Certificate"), _("Revoked")])
-    for row in db.execute(
-            "SELECT u.name, u.email, u.department, c.title, c.issued_at, c.code, c.revoked_at"
-            " FROM learning_certificates c JOIN users u ON u.id = c.user_id"
-            " ORDER BY u.name COLLATE NOCASE, c.issued_at"):
+    with force_locale("nl"):
+        writer.writerow([_("Name"), _("E-mail"), _("Department"), _("Module or track"),
+                         _("Completed on"), _("Certificate code"), _("Certificate revoked on")])
+    for row in rows:
         writer.writerow([safe_cell(row["name"]), safe_cell(row["email"]),
-                         safe_cell(row["department"]), safe_cell(row["title"]),
-                         row["issued_at"][:10], row["code"],
-                         row["revoked_at"][:10] if row["revoked_at"] else ""])
+                         safe_cell(row["department_name"]), safe_cell(row["title"]),
+                         _local_day(row["completed_at"]), safe_cell(row["code"]),
+                         _local_day(row["revoked_at"])])
     return out.getvalue()
-
-

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from .. import parsing, timeutil
 from ..accounts.service import User, get_user
 from ..db import get_db, transaction
+from ..audit import log as audit
 from ..errors import Conflict, Forbidden, Invalid
 from ..events import attendance as event_attendance
 from ..events import service as events
@@ -274,6 +275,8 @@ def waive(user: User, learner_id: int, module_id: str, prerequisite_id: str, rea
                    " reason = excluded.reason, waived_by = excluded.waived_by,"
                    " waived_at = excluded.waived_at",
                    [learner.id, module_id, prerequisite_id, reason, user.id, timeutil.iso()])
+        audit.record(db, user, "learning.waiver", f"user:{learner.id}",
+                     {"module": module_id, "prerequisite": prerequisite_id, "reason": reason})
     return module_detail(user, module_id, learner_id=learner.id)
 
 

@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.service import find_by_email
-from ..errors import Conflict, Forbidden, Invalid
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..htmx import render
 from .. import parsing
-from . import certificates, content, figures, service, teachers
-from .views import bp
+from . import availability, certificates, content, figures, service, teachers
+from .views import bp, flash_clashes
 
 
 def _staff():
@@ -32,7 +32,9 @@ def _page(status: int = 200, **extra):
         start = end = None
         errors, status = exc.fields, 400
     context = {"figures": figures.module_figures(user, start, end), "modules": content.modules(),
-               "errors": {}, "form": {}, "period": period, "period_errors": errors}
+               "track": content.track(), "errors": {}, "form": {}, "period": period,
+               "period_errors": errors, "csv_module": request.args.get("module", ""),
+               "csv_errors": {}}
     context.update(extra)
     return render("learning/staff.html", status=status, **context)
 
@@ -46,11 +48,37 @@ def staff():
 @bp.get("/leerlijn/beheer/voltooiingen.csv")
 @login_required
 def completions_csv():
-    response = make_response(figures.completions_csv(_staff()))
+    """Who completed what, for HR: ?van=&tot= (local days, inclusive) and ?module=."""
+    user = _staff()
+    args = request.args
+    module_id = args.get("module") or None
+    try:
+        start, end = figures.period_bounds(args.get("van", ""), args.get("tot", ""))
+        body = figures.completions_csv(user, start, end, module_id)
+    except Invalid as exc:
+        return _page(400, csv_error=exc.message, csv_errors=exc.fields)
+    parts = ["leerlijn-voltooiingen", module_id or "", args.get("van", ""),
+             args.get("tot", "")]
+    name = "-".join(p for p in parts if p)
+    response = make_response("\ufeff" + body)  # a BOM, so Excel reads the UTF-8 names
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = 'attachment; filename="leerlijn-voltooiingen.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.get("/leerlijn/beheer/deelnemer")
+@login_required
+def learner():
+    """Staff: one learner's progress (for HR questions), looked up by e-mail address."""
+    user = _staff()
+    email = (request.args.get("email") or "").strip().lower()
+    person = find_by_email(email) if email else None
+    if person is None:
+        return _page(404 if email else 400, learner_error=_("No account with this address."),
+                     learner_email=request.args.get("email", ""))
+    return render("learning/learner.html", overview=service.overview(user, person.id),
+                  person=person)
 
 
 @bp.post("/leerlijn/beheer/vrijstelling")
@@ -91,8 +119,16 @@ def _pool_page(status: int = 200, **extra):
     except Invalid as exc:
         pool, status = teachers.list_teachers(user), 400
         extra.setdefault("pool_error", exc.message)
-    context = {"pool": pool, "sessions": teachers.upcoming_sessions(user),
-               "modules": content.modules(), "errors": {}, "form": {}}
+    modules = content.modules()
+    editing = parsing.integer(request.args.get("docent"), "docent", {}, low=1)
+    if editing and "form" not in extra:  # "change": the form filled in with the teacher
+        teacher = next((t for t in pool["items"] if t["id"] == editing), None)
+        if teacher:
+            extra["form"] = {"email": teacher["email"], "modules": teacher["modules"],
+                             "max_per_quarter": str(teacher["max_per_quarter"]),
+                             "active": "1" if teacher["active"] else "0"}
+    context = {"pool": pool, "sessions": teachers.upcoming_sessions(user), "modules": modules,
+               "module_titles": {m["id"]: m["title"] for m in modules}, "errors": {}, "form": {}}
     context.update(extra)
     return render("learning/pool.html", status=status, **context)
 
@@ -117,8 +153,11 @@ def save_teacher():
     user = _staff()
     form = request.form
     try:
+        # The form has a checkbox "active": unticked means inactive (older clients that
+        # do not send the form's marker keep a teacher active).
+        active = form.get("active") == "1" if form.get("active_shown") else True
         teachers.set_teacher(user, _person(form), form.getlist("modules"),
-                             form.get("max_per_quarter"), form.get("active", "1") == "1")
+                             form.get("max_per_quarter"), active)
     except Invalid as exc:
         return _pool_page(400, errors=exc.fields, form=form, teacher_error=exc.message)
     flash(_("The teacher is saved."), "success")
@@ -131,12 +170,23 @@ def add_unavailable():
     user = _staff()
     form = request.form
     try:
-        teachers.add_unavailable(user, _person(form), form.get("starts_on"), form.get("ends_on"),
-                                 form.get("reason"))
-    except Invalid as exc:
-        return _pool_page(400, errors=exc.fields, form=form, unavailable_error=exc.message)
+        teacher_id = parsing.integer(form.get("teacher_id"), "teacher_id", low=1, required=True)
+        teacher = availability.add_unavailable(user, teacher_id, form.get("starts_on"),
+                                               form.get("ends_on"), form.get("reason"))
+    except (Invalid, NotFound) as exc:
+        return _pool_page(exc.status, errors=exc.fields, form=form,
+                          unavailable_error=exc.message)
     flash(_("The unavailable period is saved."), "success")
-    return redirect(url_for("learning.pool"), 303)
+    flash_clashes(teacher, staff=True)
+    return redirect(url_for("learning.pool") + "#afwezig", 303)
+
+
+@bp.post("/leerlijn/beheer/docenten/afwezig/<int:period_id>/verwijderen")
+@login_required
+def remove_unavailable(period_id):
+    availability.remove_unavailable(_staff(), period_id)
+    flash(_("The unavailable period is removed."), "success")
+    return redirect(url_for("learning.pool") + "#afwezig", 303)
 
 
 def _session_page(event_id: int, status: int = 200, **extra):

@@ -9,8 +9,10 @@ Rules:
   assigned only for a module they may teach, when they are not unavailable at that time,
   not teaching another session at the same time and below their maximum for the quarter.
   Checked and written in one BEGIN IMMEDIATE transaction.
-- The lead (first) teacher is the event's organiser, so they see the attendee list and
-  can check people in at the door through the events feature.
+- Every teacher of a session is one of the event's hosts (events.service.add_host), so
+  both teachers see the attendee list and check people in at the door; the lead (first)
+  teacher is also the event's organiser. A substitute takes over the host (and, for the
+  lead, the organiser) of the teacher who dropped out.
 - Substitutes: teachers who may teach the module and are free at that time, lowest load
   in the quarter first (then fewest sessions overall, then name). Staff confirm; the old
   and the new teacher and everyone with a seat are mailed the updated invitation.
@@ -18,7 +20,6 @@ Rules:
 
 from __future__ import annotations
 
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -31,7 +32,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..events import service as events
 from . import content
 
-__all__ = ["set_teacher", "add_unavailable", "list_teachers", "session_teachers", "assign",
+__all__ = ["set_teacher", "my_profile", "list_teachers", "session_teachers", "assign",
            "remove", "substitutes", "replace", "my_sessions", "quarter_of", "MAX_TEACHERS"]
 
 MAX_TEACHERS = 2
@@ -117,38 +118,27 @@ def set_teacher(user: User, teacher_id: int, modules, max_per_quarter, active: b
     return _teacher(db, _teacher_row(db, person.id))
 
 
-def _parse_day(value, name: str, errors: dict):
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        pass
-    errors[name] = _("Give a date as YYYY-MM-DD.")
-    return None
-
-
-def add_unavailable(user: User, teacher_id: int, starts_on, ends_on, reason=None) -> dict:
-    """Staff: a period (whole days, inclusive) in which the teacher cannot teach."""
-    _require_staff(user)
-    errors: dict = {}
-    first = _parse_day(starts_on, "starts_on", errors)
-    last = _parse_day(ends_on, "ends_on", errors)
-    if first is None and "starts_on" not in errors:
-        errors["starts_on"] = _("Give a date as YYYY-MM-DD.")
-    if last is None and "ends_on" not in errors:
-        errors["ends_on"] = _("Give a date as YYYY-MM-DD.")
-    if first and last and last < first:
-        errors["ends_on"] = _("The end is before the start.")
-    reason = parsing.text(reason, "reason", errors, required=False, max_length=200,
-                          multiline=False)
-    if errors:
-        raise Invalid(_("Please correct the marked fields."), errors)
+def my_profile(user: User) -> dict | None:
+    """The teacher's own pool record (modules, maximum, unavailable periods, load this
+    quarter), or None for someone outside the pool."""
     db = get_db()
-    with transaction(db):
-        _teacher_row(db, teacher_id)
-        db.execute("INSERT INTO learning_teacher_unavailable (user_id, starts_on, ends_on, reason)"
-                   " VALUES (?, ?, ?, ?)", [teacher_id, first.isoformat(), last.isoformat(),
-                                            reason])
-    return _teacher(db, _teacher_row(db, teacher_id))
+    row = db.execute("SELECT t.*, u.name, u.email, u.department FROM learning_teachers t"
+                     " JOIN users u ON u.id = t.user_id WHERE t.user_id = ?",
+                     [user.id]).fetchone()
+    if row is None:
+        return None
+    return _teacher(db, row, _my_session_rows(user), quarter_of(timeutil.iso()))
+
+
+def _my_session_rows(user: User) -> dict[int, dict]:
+    db = get_db()
+    out = {}
+    for event_id in _assigned(db, user.id):
+        try:
+            out[event_id] = events.get_event(user, event_id)
+        except NotFound:
+            continue
+    return out
 
 
 def _teacher(db, row, sessions: dict[int, dict] | None = None, quarter: str | None = None) -> dict:
@@ -263,6 +253,7 @@ def assign(user: User, event_id: int, teacher_id: int) -> list[dict]:
 def _insert(db, user: User, event: dict, teacher_id: int, lead: bool) -> None:
     db.execute("INSERT INTO learning_session_teachers (event_id, user_id, assigned_at)"
                " VALUES (?, ?, ?)", [event["id"], teacher_id, timeutil.iso()])
+    events.add_host(user, event["id"], teacher_id)
     if lead:
         events.update_event(user, event["id"], {"organiser_id": teacher_id})
     if event["status"] == "published" and not event["is_past"]:
@@ -277,8 +268,12 @@ def remove(user: User, event_id: int, teacher_id: int) -> list[dict]:
     with transaction(db):
         _drop(db, user, event, teacher_id)
         rest = session_teachers(event_id)
-        if rest and event["organiser"] and event["organiser"]["id"] == teacher_id:
-            events.update_event(user, event_id, {"organiser_id": rest[0]["id"]})
+        if (event["organiser"] and event["organiser"]["id"] == teacher_id
+                and event["status"] != "cancelled"):
+            # The remaining teacher leads; without one, the staff member who took the
+            # teacher off organises until a new teacher is assigned.
+            events.update_event(user, event_id,
+                                {"organiser_id": rest[0]["id"] if rest else user.id})
     return session_teachers(event_id)
 
 
@@ -287,6 +282,7 @@ def _drop(db, user: User, event: dict, teacher_id: int) -> None:
                       [event["id"], teacher_id]).rowcount
     if not gone:
         raise NotFound(_("This teacher does not teach this session."))
+    events.remove_host(user, event["id"], teacher_id)
     if event["status"] == "published" and not event["is_past"]:
         events.notify_host(user, event["id"], teacher_id, False)
 
@@ -339,20 +335,34 @@ def is_teacher(user: User) -> bool:
                             [user.id]).fetchone() is not None
 
 
-def my_sessions(user: User) -> list[dict]:
-    """A teacher's own upcoming sessions with their co-teachers and seats taken."""
-    db = get_db()
+RECENT_DAYS = 30
+
+
+def my_sessions(user: User, when: str = "upcoming") -> list[dict]:
+    """A teacher's own sessions (not cancelled) with their co-teachers and, where they may
+    see it (staff, organiser, host), the attendee list. ``upcoming`` (soonest first) or
+    ``recent``: ended in the last RECENT_DAYS days, latest first, for checking people in
+    afterwards."""
+    if when not in ("upcoming", "recent"):
+        raise Invalid(_("when is upcoming or recent."))
+    from datetime import timedelta
+
+    from ..events import attendance
+
+    since = timeutil.now() - timedelta(days=RECENT_DAYS)
     out = []
-    for event_id in _assigned(db, user.id):
-        try:
-            event = events.get_event(user, event_id)
-        except NotFound:
+    for event in _my_session_rows(user).values():
+        if event["status"] == "cancelled":
             continue
-        if event["is_past"] or event["status"] == "cancelled":
+        if (when == "upcoming") == event["is_past"]:
             continue
-        event["teachers"] = session_teachers(event_id)
+        if when == "recent" and timeutil.parse(event["ends_at"]) < since:
+            continue
+        event["teachers"] = session_teachers(event["id"])
+        event["attendees"] = (attendance.attendees(user, event["id"])
+                              if event["can_see_attendees"] else None)
         out.append(event)
-    return sorted(out, key=lambda e: e["starts_at"])
+    return sorted(out, key=lambda e: e["starts_at"], reverse=when == "recent")
 
 
 def upcoming_sessions(user: User) -> list[dict]:
@@ -362,9 +372,22 @@ def upcoming_sessions(user: User) -> list[dict]:
     for event in _sessions(user).values():
         if event["is_past"] or event["status"] == "cancelled":
             continue
-        event["teachers"] = session_teachers(event["id"])
+        event["teachers"] = _flag_unavailable(session_teachers(event["id"]), event)
         out.append(event)
     return sorted(out, key=lambda e: e["starts_at"])
+
+
+def _flag_unavailable(people: list[dict], event: dict) -> list[dict]:
+    """Mark the teachers who are unavailable at the session (a period added after they
+    were assigned): staff should find a substitute."""
+    db = get_db()
+    first, last = _local(event["starts_at"]).date(), _local(event["ends_at"]).date()
+    for person in people:
+        person["unavailable"] = db.execute(
+            "SELECT 1 FROM learning_teacher_unavailable WHERE user_id = ? AND starts_on <= ?"
+            " AND ends_on >= ?", [person["id"], last.isoformat(), first.isoformat()]
+        ).fetchone() is not None
+    return people
 
 
 def session_detail(user: User, event_id: int) -> dict:
@@ -380,5 +403,5 @@ def session_detail(user: User, event_id: int) -> dict:
                           " ORDER BY u.name COLLATE NOCASE").fetchall():
         if row["user_id"] not in current and not _blocked(db, row, event, sessions):
             available.append({"id": row["user_id"], "name": row["name"]})
-    event["teachers"] = session_teachers(event_id)
+    event["teachers"] = _flag_unavailable(session_teachers(event_id), event)
     return {"event": event, "available": available}

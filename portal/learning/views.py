@@ -18,7 +18,7 @@ from ..htmx import render
 from ..kb.render import render_markdown
 from ..mail.render import absolute_url
 from ..templating import date_filter
-from . import assignments, certificates, quiz, service, teachers
+from . import assignments, availability, certificates, content, quiz, service, teachers
 from .labels import ASSIGNMENT_STATUSES, LEVELS, RULES, STATES
 
 bp = Blueprint("learning", __name__)
@@ -113,27 +113,73 @@ def assignment_file(assignment_id):
     return response
 
 
+def _teaching_page(status: int = 200, **extra):
+    """"Mijn lessen": upcoming and recent sessions with their attendee lists, the
+    assignments waiting for review and the teacher's own unavailable periods."""
+    user = _me()
+    titles = {m["id"]: m["title"] for m in content.modules()}
+    profile = teachers.my_profile(user)
+    if profile:
+        profile["module_titles"] = [titles.get(m, m) for m in profile["modules"]]
+    context = {"sessions": teachers.my_sessions(user),
+               "recent": teachers.my_sessions(user, "recent"),
+               "waiting": assignments.for_review(user), "profile": profile,
+               "module_titles": titles,
+               "errors": {}, "form": {}}
+    context.update(extra)
+    return render("learning/teaching.html", status=status, **context)
+
+
 @bp.get("/leerlijn/lesgeven")
 @login_required
 def teaching():
-    user = _me()
-    return render("learning/teaching.html", sessions=teachers.my_sessions(user),
-                  waiting=assignments.for_review(user), errors={})
+    return _teaching_page()
 
 
 @bp.post("/leerlijn/opdracht/<int:assignment_id>/beoordelen")
 @login_required
 def review_assignment(assignment_id):
-    user = _me()
     try:
-        assignments.review(user, assignment_id, request.form.get("decision"),
+        assignments.review(_me(), assignment_id, request.form.get("decision"),
                            request.form.get("comment"))
     except Invalid as exc:
-        return render("learning/teaching.html", status=400, sessions=teachers.my_sessions(user),
-                      waiting=assignments.for_review(user), errors=exc.fields,
-                      review_error=exc.message, failed_id=assignment_id)
+        return _teaching_page(400, errors=exc.fields, review_error=exc.message,
+                              failed_id=assignment_id)
     flash(_("Your review is saved and the learner can see it."), "success")
     return redirect(url_for("learning.teaching"), 303)
+
+
+def flash_clashes(teacher: dict, staff: bool) -> None:
+    """After a new unavailable period: name the sessions in it that need a substitute."""
+    for event in teacher.get("clashes", []):
+        flash(_("%(name)s is scheduled to teach %(title)s on %(date)s. Find a substitute on"
+                " the session's page.", name=teacher["name"], title=event["title"],
+                date=date_filter(event["starts_at"])) if staff else
+              _("You are scheduled to teach %(title)s on %(date)s. Datashop staff see this"
+                " and will arrange a substitute.", title=event["title"],
+                date=date_filter(event["starts_at"])), "error")
+
+
+@bp.post("/leerlijn/lesgeven/afwezig")
+@login_required
+def add_my_unavailable():
+    user, form = _me(), request.form
+    try:
+        teacher = availability.add_unavailable(user, user.id, form.get("starts_on"),
+                                               form.get("ends_on"), form.get("reason"))
+    except Invalid as exc:
+        return _teaching_page(400, errors=exc.fields, form=form, unavailable_error=exc.message)
+    flash(_("The unavailable period is saved."), "success")
+    flash_clashes(teacher, staff=False)
+    return redirect(url_for("learning.teaching") + "#afwezig", 303)
+
+
+@bp.post("/leerlijn/lesgeven/afwezig/<int:period_id>/verwijderen")
+@login_required
+def remove_my_unavailable(period_id):
+    availability.remove_unavailable(_me(), period_id)
+    flash(_("The unavailable period is removed."), "success")
+    return redirect(url_for("learning.teaching") + "#afwezig", 303)
 
 
 @bp.post("/leerlijn/<module_id>/toets")

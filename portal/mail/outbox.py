@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from .. import timeutil
+from ..audit import log as audit
 from ..db import transaction
 from ..errors import Conflict, Invalid, NotFound
 
@@ -104,7 +105,7 @@ def enqueue(db: sqlite_utils.Database, *, to: str, subject: str, text: str,
 
 
 def requeue(db: sqlite_utils.Database, *, message_id: int | None = None,
-            all_failed: bool = False) -> int:
+            all_failed: bool = False, actor=None) -> int:
     """Make failed (or waiting) messages due now with a fresh attempt budget.
 
     ``message_id``: one message that is failed or pending; ``all_failed``:
@@ -128,6 +129,9 @@ def requeue(db: sqlite_utils.Database, *, message_id: int | None = None,
         cursor = db.execute(
             "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?,"
             f" expires_at = ? WHERE {where}", [now, until, *params])
+        audit.record(db, actor, "mail.resend",
+                     f"outbox:{message_id}" if message_id is not None else "outbox:all-failed",
+                     {"count": cursor.rowcount})
     return cursor.rowcount
 
 

@@ -37,9 +37,9 @@ def retry():
     message_id = parsing.integer(request.form.get("id"), "id", {}, low=1)
     try:
         if message_id:
-            count = outbox.requeue(get_db(), message_id=message_id)
+            count = outbox.requeue(get_db(), message_id=message_id, actor=current_user)
         else:
-            count = outbox.requeue(get_db(), all_failed=True)
+            count = outbox.requeue(get_db(), all_failed=True, actor=current_user)
     except DomainError as exc:
         flash(exc.message, "error")
     else:

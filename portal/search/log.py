@@ -5,7 +5,7 @@ replaced by placeholders (e-mail addresses, phone numbers, IBANs, postcodes,
 dates, citizen service numbers and other long digit runs), the number of
 results, the type filter, where the search came from and how the engine ran.
 No user id, no IP address, no session. Rows older than
-``SEARCH_LOG_RETENTION_DAYS`` are removed by :func:`purge`
+``RETENTION["search_log"]`` are removed by :func:`purge`
 (``portal search-log purge``).
 
 Staff read it through :func:`top_queries`, :func:`zero_result_queries` and
@@ -23,6 +23,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from .. import timeutil
+from ..config import retention_days as configured_days
 from ..db import get_db, transaction
 from ..errors import Forbidden
 
@@ -33,7 +34,6 @@ SOURCES = ("web", "api", "suggest", "cli", "chat")
 # are request subjects typed on the desk form and are counted separately.
 STAT_SOURCES = ("web", "api", "cli", "chat")
 MAX_LOGGED_CHARS = 200
-DEFAULT_RETENTION_DAYS = 365
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _IBAN = re.compile(r"\b[a-z]{2}\d{2}\s?[a-z]{4}(?:\s?\d){10}\b", re.IGNORECASE)
@@ -164,7 +164,7 @@ def summary(user, days: int = 30) -> dict:
 # --- retention ---------------------------------------------------------------
 
 def retention_days() -> int:
-    return int(current_app.config.get("SEARCH_LOG_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS)
+    return configured_days(current_app.config, "search_log")
 
 
 def purge(days: int | None = None) -> dict:
@@ -179,3 +179,17 @@ def purge(days: int | None = None) -> dict:
         sessions = db.execute("DELETE FROM suggest_sessions WHERE created_at < ?",
                               [cutoff]).rowcount
     return {"searches": searches, "suggest_sessions": sessions, "cutoff": cutoff}
+
+
+def purge_before(db, cutoff: str, dry_run: bool) -> dict:
+    """The retention kind "search_log" (portal/privacy): log rows and suggestion sessions
+    from before ``cutoff``, inside the caller's transaction."""
+    searches = db.execute("SELECT count(*) FROM search_log WHERE at < ?", [cutoff]).fetchone()[0]
+    sessions = db.execute("SELECT count(*) FROM suggest_sessions WHERE created_at < ?",
+                          [cutoff]).fetchone()[0]
+    examples = [f"{r['at'][:10]} “{r['query'][:40]}”" for r in db.execute(
+        "SELECT at, query FROM search_log WHERE at < ? ORDER BY at LIMIT 3", [cutoff])]
+    if not dry_run:
+        db.execute("DELETE FROM search_log WHERE at < ?", [cutoff])
+        db.execute("DELETE FROM suggest_sessions WHERE created_at < ?", [cutoff])
+    return {"count": searches + sessions, "examples": examples}

@@ -39,6 +39,12 @@ def _terms_of(subject: str, description: str) -> list[str]:
     return [t for t in terms if t not in text.STOPWORDS][:MAX_TERMS]
 
 
+def forget(db, ticket_id: int) -> None:
+    """Drop a ticket's terms (its text was anonymised); the next sync indexes it afresh."""
+    db.execute("DELETE FROM similar_tickets_fts WHERE rowid = ?", [ticket_id])
+    db.execute("DELETE FROM similar_tickets_state WHERE ticket_id = ?", [ticket_id])
+
+
 def sync(db=None) -> int:
     """Re-index tickets changed since the last sync; returns how many changed."""
     db = db or get_db()

@@ -54,7 +54,7 @@ DUPLICATE_IDS = """() => {
 @pytest.fixture
 def demo(app):
     """Demo accounts and tickets, a few real knowledge documents and a (fake-embedding) index."""
-    from portal.demo import events, tickets, users
+    from portal.demo import activity, events, tickets, users
     from portal.kb import service as kb
     from portal.search import service as search
 
@@ -68,6 +68,7 @@ def demo(app):
         accounts = users.ensure_users()
         tickets.load_tickets(accounts)
         events.load_events(accounts)
+        activity.load_activity(accounts)
         kb.sync_folders()
         search.rebuild_index()
     _reload_engine(app)
@@ -335,6 +336,11 @@ def test_main_pages_have_no_wcag_violations(live_server, browser, demo):
     audit.check(page, "new event form with errors")
     audit.visit(page, f"/agenda/{full}/bewerken", "edit event form")
     audit.visit(page, "/agenda/cijfers", "agenda figures")
+    for slug, name in (("", "overview"), ("/loket", "desk"), ("/zoeken", "search"),
+                       ("/agenda", "agenda"), ("/leerlijn", "learning"), ("/assistent", "assistant")):
+        audit.visit(page, f"/dashboard{slug}", f"dashboard: {name}")
+        assert page.locator("svg[role=img]").count() > 0, f"dashboard {name} shows no chart"
+    audit.visit(page, "/dashboard/loket?van=gisteren", "dashboard with a bad period", status=400)
     audit.reflow(page)
     page.set_viewport_size(PHONE)
     audit.visit(page, "/behandelen", "staff queue (390 px)")
