@@ -58,8 +58,8 @@ run-sso: setup
 	  PORTAL_OIDC_CLIENT_ID=datashop-demo PORTAL_OIDC_CLIENT_SECRET=datashop-demo-secret \
 	  PORTAL_OIDC_GROUP_ROLES="$$($(BIN)/python -c 'import json; from portal.demo.sso import DEMO_GROUP_ROLES as g; print(json.dumps(g))')"; \
 	$(BIN)/portal sso demo-provider --port $(IDP_PORT) >/dev/null 2>&1 & idp=$$!; \
-	$(BIN)/portal outbox send --loop --interval 5 >/dev/null & sender=$$!; \
-	trap 'kill $$idp $$sender 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/portal worker >/dev/null & worker=$$!; \
+	trap 'kill $$idp $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/portal run --host $(HOST) --port $(PORT)
 
 test: install
