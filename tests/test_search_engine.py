@@ -86,7 +86,9 @@ def make_app(tmp_path, **config):
     app = create_app({
         "INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True, "SECRET_KEY": "t",
         "KNOWLEDGE_DIR": str(tmp_path / "knowledge"), "COURSES_DIR": str(tmp_path / "courses"),
-        "EMBEDDING_MODEL": "fake:64", **config,
+        "EMBEDDING_MODEL": "fake:64",
+        "KB_GENERATED_PAGES": False,  # only the documents written here (no processing register)
+        **config,
     })
     with app.app_context():
         migrations.upgrade(get_db())

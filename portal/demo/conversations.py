@@ -50,6 +50,18 @@ CONVERSATIONS = [
 ]
 
 
+def opening_messages() -> list[str]:
+    return [turns[0][0] for _email, _days, turns in CONVERSATIONS]
+
+
+def played(db) -> int:
+    """How many conversations open with the first message of a demo conversation."""
+    openings = opening_messages()
+    return db.execute(
+        "SELECT COUNT(DISTINCT conversation_id) FROM chat_messages WHERE role = 'user' AND"
+        f" body IN ({','.join('?' * len(openings))})", openings).fetchone()[0]
+
+
 def load_conversations(users: dict) -> str:
     """Play the demo conversations once; return a report line."""
     from ..chat import service as chat
@@ -60,9 +72,7 @@ def load_conversations(users: dict) -> str:
     if not search.index_status().get("chunks"):
         return ("Demo assistant conversations: the knowledge base is not indexed yet "
                 "(portal kb sync, portal index rebuild), nothing loaded.")
-    ids = [users[email].id for email, _days, _turns in CONVERSATIONS if email in users]
-    if ids and db.execute(f"SELECT COUNT(*) FROM chat_conversations WHERE user_id IN "
-                          f"({','.join('?' * len(ids))})", ids).fetchone()[0]:
+    if played(db):  # (the demo activity's synthetic conversations do not count)
         return "Demo assistant conversations: already there, nothing loaded."
     previous = timeutil._frozen  # noqa: SLF001  (a test may have frozen the clock)
     now = timeutil.now()
