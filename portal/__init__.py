@@ -49,11 +49,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .desk.api import bp as desk_api_bp
     from .desk.views import bp as desk_bp
     from .events.api import bp as events_api_bp
+    from .events.registration import add_signup_check
     from .events.views import bp as events_bp
     from .health import bp as health_bp
     from .kb.views import bp as kb_bp
     from .learning.api import bp as learning_api_bp
     from .learning.api import public_bp as learning_public_api_bp
+    from .learning.service import session_signup_check
     from .learning.views import bp as learning_bp
     from .mail.views import bp as mail_admin_bp
     from .search.api import bp as search_api_bp
@@ -63,6 +65,8 @@ def create_app(test_config: dict | None = None) -> Flask:
                       mail_admin_bp, chat_bp, api_bp, desk_api_bp, search_api_bp, events_api_bp,
                       learning_api_bp, learning_public_api_bp, chat_api_bp):
         app.register_blueprint(blueprint)
+    # A module session is for learners who may take its module (events stays unaware of it).
+    add_signup_check(session_signup_check)
     register_cli(app)
     return app
 
