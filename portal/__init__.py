@@ -53,11 +53,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .desk.api import bp as desk_api_bp
     from .desk.views import bp as desk_bp
     from .events.api import bp as events_api_bp
+    from .events.registration import add_signup_check
     from .events.views import bp as events_bp
     from .health import bp as health_bp
     from .kb.views import bp as kb_bp
     from .learning.api import bp as learning_api_bp
     from .learning.api import public_bp as learning_public_api_bp
+    from .learning.service import session_signup_check
     from .learning.views import bp as learning_bp
     from .mail.views import bp as mail_admin_bp
     from .ops.views import bp as ops_bp
@@ -72,6 +74,8 @@ def create_app(test_config: dict | None = None) -> Flask:
                       learning_api_bp, learning_public_api_bp, chat_api_bp, ops_bp,
                       privacy_bp, reports_bp):
         app.register_blueprint(blueprint)
+    # A module session is for learners who may take its module (events stays unaware of it).
+    add_signup_check(session_signup_check)
     register_chat_privacy()  # the assistant's retention kind and export/erase part
     privacy_register.init_app(app)  # the processing register as a generated knowledge page
     register_cli(app)

@@ -312,3 +312,24 @@ def test_completing_every_module_issues_the_track_certificate(app, courses, peop
     pass_quiz(app, learner, INTRO)
     kinds = [c["kind"] for c in call(app, service.overview, learner)["certificates"]]
     assert kinds == ["module", "track"]
+
+
+def test_a_session_of_a_locked_module_refuses_the_sign_up_until_it_opens(app, courses, people):
+    """A module session is for learners who may take the module: the same prerequisite
+    rule as enrolment, with the module that unlocks it, and nothing stored."""
+    from portal.db import get_db
+    from portal.events import registration
+
+    learner, staff = people["learner"], people["staff"]
+    session = published(app, staff, title="Privacy en AVG", type="module_session",
+                        module=PRIVACY)
+    with pytest.raises(Conflict) as refused:
+        call(app, registration.sign_up, learner, session["id"])
+    assert [m["id"] for m in refused.value.missing] == [INTRO]
+    with app.app_context():
+        count = get_db().execute("SELECT count(*) FROM registrations WHERE event_id = ?",
+                                 [session["id"]]).fetchone()[0]
+    assert count == 0
+    complete_intro(app, learner)
+    seat = call(app, registration.sign_up, learner, session["id"])["registration"]
+    assert seat["status"] == "confirmed"

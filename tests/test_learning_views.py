@@ -7,7 +7,7 @@ import pytest
 from portal.learning import service
 from tests.conftest import csrf
 from tests.learning_support import (INTRO, QUALITY, acting, call, complete_intro,  # noqa: F401
-                                    courses, right_answers, switch_to)
+                                    courses, published, right_answers, switch_to)
 
 
 @pytest.fixture
@@ -270,3 +270,20 @@ def test_staff_look_up_one_learners_progress(client, app, courses, people, login
     switch_to(client, login_as, people["other"])
     assert client.get("/leerlijn/beheer/deelnemer?email=" + people["learner"].email
                       ).status_code == 403
+
+
+def test_the_sign_up_button_of_a_locked_module_session_says_what_to_complete_first(
+        client, app, courses, people, login_as):
+    session = published(app, people["staff"], title="Privacy en AVG", type="module_session",
+                        module="dgw-05-privacy-en-avg")
+    login_as(people["learner"])
+    token = csrf(client, f"/agenda/{session['id']}")
+    refused = client.post(f"/agenda/{session['id']}/aanmelden", data={"csrf_token": token},
+                          follow_redirects=True)  # without JavaScript: the event page again
+    page = refused.get_data(as_text=True)
+    assert "nog op slot" in page and "Introductie" in page  # what unlocks it
+    box = client.post(f"/agenda/{session['id']}/aanmelden", data={"csrf_token": token},
+                      headers={"HX-Request": "true"})
+    assert box.status_code == 409 and "nog op slot" in box.get_data(as_text=True)
+    mine = client.get("/mijn-aanmeldingen")
+    assert mine.status_code == 200 and "Privacy en AVG" not in mine.get_data(as_text=True)

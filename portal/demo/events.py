@@ -25,7 +25,7 @@ from flask import current_app
 
 from .. import timeutil
 from ..db import get_db, transaction
-from ..errors import DomainError
+from ..errors import Conflict, DomainError
 from ..events import attendance, registration, service
 
 SEED = 8
@@ -151,13 +151,18 @@ def _play(plan: dict, users: dict, employees: list, rng: random.Random, now: dat
         if past and plan["type"] == "meetup" and users[EMPLOYEE] not in crowd:
             crowd.append(users[EMPLOYEE])
     window = max(timedelta(hours=1), min(plan["starts_at"], now) - created)
+    signed = []
     for index, person in enumerate(crowd):
         timeutil.set_now(created + window * (index + 1) / (len(crowd) + 2))
-        registration.sign_up(person, event["id"])
+        try:
+            registration.sign_up(person, event["id"])
+        except Conflict:  # a module session of a module still locked for this person
+            continue
+        signed.append(person)
     if not past:
         return {"past": False}
     cancelled = rng.choice(crowd) if len(crowd) > 4 else None
-    if cancelled and cancelled.email != EMPLOYEE:
+    if cancelled and cancelled in signed and cancelled.email != EMPLOYEE:
         timeutil.set_now(plan["starts_at"] - timedelta(hours=20))
         registration.cancel(cancelled, event["id"])
     timeutil.set_now(plan["starts_at"] + timedelta(minutes=5))

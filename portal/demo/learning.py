@@ -176,16 +176,22 @@ class _Learner:
 
     def _attend(self, module_id: str) -> None:
         """Checked in at the door of the module's last past session (a walk-in if need be);
-        without a past session, signed up for the next one."""
+        without one, at the next session that has taken place by today, or else signed up
+        for the next one."""
         sessions = [e for e in teachers._sessions(self.staff).values()  # noqa: SLF001
                     if e["module"] == module_id and e["status"] == "published"]
         past = [e for e in sessions if e["is_past"]]
         if not past:
-            upcoming = [e for e in sessions if e["signup"] in ("open", "full")]
-            if upcoming:
-                timeutil.set_now(self._now)
-                registration.sign_up(self.user, min(upcoming, key=lambda e: e["starts_at"])["id"])
-            return
+            upcoming = sorted((e for e in sessions if e["signup"] in ("open", "full")),
+                              key=lambda e: e["starts_at"])
+            held = [e for e in upcoming if timeutil.parse(e["starts_at"]) < self._now]
+            if held:
+                past = held[:1]
+            else:
+                if upcoming:
+                    timeutil.set_now(self._now)
+                    registration.sign_up(self.user, upcoming[0]["id"])
+                return
         event = max(past, key=lambda e: e["starts_at"])
         before = timeutil.now()
         timeutil.set_now(timeutil.parse(event["starts_at"]) + timedelta(minutes=5))

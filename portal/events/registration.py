@@ -33,6 +33,17 @@ __all__ = ["sign_up", "cancel", "cancel_registration", "promote"]
 
 ACTIVE = ("confirmed", "waitlisted", "walk_in")
 
+# Rules of other features that may refuse a sign-up, e.g. the learning track: a module
+# session is for learners who may take that module. Each is ``check(db, user, event_row)``,
+# called inside the sign-up's write transaction; it raises Conflict to refuse. The feature
+# adds its check at start-up (create_app): events never imports the features that use it.
+SIGNUP_CHECKS: list = []
+
+
+def add_signup_check(check) -> None:
+    if check not in SIGNUP_CHECKS:
+        SIGNUP_CHECKS.append(check)
+
 
 def new_uid() -> str:
     """A calendar UID for a new registration, stable for its whole life."""
@@ -110,6 +121,8 @@ def sign_up(user: User, event_id: int) -> dict:
         reason = _closed_reason(row, now)
         if reason:
             raise Conflict(reason)
+        for check in SIGNUP_CHECKS:
+            check(db, user, row)
         queue_no = next_queue_no(db, event_id)
         if reg is None:
             reg_id = db.execute(

@@ -21,7 +21,7 @@ from .. import parsing, timeutil
 from ..accounts.service import User, get_user
 from ..db import get_db, transaction
 from ..audit import log as audit
-from ..errors import Conflict, Forbidden, Invalid
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..events import attendance as event_attendance
 from ..events import service as events
 from . import certificates, content
@@ -93,6 +93,27 @@ def missing_prerequisites(db, learner_id: int, module: dict, titles: dict[str, s
     done = _completed_ids(db, learner_id) | _waived(db, learner_id, module["id"])
     return [{"id": p, "title": titles.get(p, p), "url": f"/leerlijn/{p}"}
             for p in module["prerequisites"] if p not in done]
+
+
+def session_signup_check(db, user: User, event_row) -> None:
+    """A module session is for learners who may take its module: a sign-up for a session of
+    a module that is locked for them is refused (Conflict with ``missing``), as enrolment
+    is. Added to the events feature's sign-up checks by create_app."""
+    if event_row["type"] != "module_session" or not event_row["module"]:
+        return
+    try:
+        module = content.module(event_row["module"])
+    except NotFound:  # a session of a module that is not (or no longer) in courses/
+        return
+    titles = _titles(content.modules(module["track"]))
+    missing = missing_prerequisites(db, user.id, module, titles)
+    if missing:
+        error = Conflict(_("This session belongs to the module %(module)s, which is still "
+                           "locked for you. First complete: %(modules)s.",
+                           module=module["title"],
+                           modules=", ".join(m["title"] for m in missing)))
+        error.missing = missing
+        raise error
 
 
 def _refresh(db, learner: User, module: dict, facts: dict, sections: list[dict]) -> bool:
