@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import timeutil
 from ..accounts.service import find_by_email, list_users
+from ..downloads import csv_download
 from ..errors import Conflict, Invalid
 from ..htmx import is_htmx, render
 from . import attendance, service
@@ -180,11 +181,7 @@ def walk_in(event_id):
 @login_required
 def attendees_csv(event_id):
     body = attendance.attendees_csv(current_user, event_id)
-    response = make_response("\ufeff" + body)  # BOM: Excel reads UTF-8
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f"attachment; filename=deelnemers-{event_id}.csv"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return csv_download(body, f"deelnemers-{event_id}.csv")
 
 
 def _day(value: str, fallback: date) -> date:

@@ -3,11 +3,12 @@ prerequisite and revoking a certificate. Thin: parse, call, render."""
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.service import find_by_email
+from ..downloads import csv_download
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..htmx import render
 from .. import parsing
@@ -60,11 +61,7 @@ def completions_csv():
     parts = ["leerlijn-voltooiingen", module_id or "", args.get("van", ""),
              args.get("tot", "")]
     name = "-".join(p for p in parts if p)
-    response = make_response("\ufeff" + body)  # a BOM, so Excel reads the UTF-8 names
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return csv_download(body, f"{name}.csv")
 
 
 @bp.get("/leerlijn/beheer/deelnemer")

@@ -6,13 +6,14 @@ Every action is a plain POST form with CSRF (works without JavaScript).
 
 from __future__ import annotations
 
-from flask import (Blueprint, current_app, flash, make_response, redirect, request, send_file,
+from flask import (Blueprint, current_app, flash, redirect, request, send_file,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import parsing
 from ..desk.attachments import from_file_storages
+from ..downloads import download
 from ..errors import Conflict, Invalid
 from ..htmx import render
 from ..kb.render import render_markdown
@@ -229,11 +230,7 @@ def certificate_pdf(code):
     data = certificates.pdf(cert, absolute_url("learning.verify", code=cert["code"]),
                             current_app.config["PORTAL_NAME"], current_app.config["MUNICIPALITY"],
                             date_filter(cert["issued_at"], "long"))
-    response = make_response(data)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="certificaat-{cert["code"]}.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download(data, "application/pdf", f"certificaat-{cert['code']}.pdf", inline=True)
 
 
 @bp.get("/certificaat/<code>")

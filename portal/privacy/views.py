@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, current_app, flash, make_response, redirect, render_template,
+from flask import (Blueprint, current_app, flash, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,6 +15,7 @@ from .. import parsing, timeutil
 from ..accounts.access import admin_required
 from ..audit import log as audit
 from ..db import get_db
+from ..downloads import download
 from ..errors import DomainError, Invalid
 from ..htmx import render
 from . import person, register
@@ -56,11 +57,7 @@ def helpers():
 
 
 def _zip_response(data: bytes, name: str):
-    response = make_response(data)
-    response.headers["Content-Type"] = "application/zip"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download(data, "application/zip", name)
 
 
 @bp.get("/mijn-gegevens")

@@ -7,6 +7,7 @@ from flask_babel import force_locale, format_decimal
 from flask_login import current_user
 
 from ..accounts.access import staff_required
+from ..downloads import csv_download
 from ..errors import Invalid
 from ..htmx import render
 from . import charts, filters as filters_module, service
@@ -57,11 +58,7 @@ def _csv(slug: str):
         table = service.table(user, slug, key, filters)
         body = to_csv(table)
     name = f"dashboard-{slug or 'overzicht'}-{key}-{filters.first}-{filters.last}.csv"
-    response = make_response(body)
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return csv_download(body, name, bom=False)
 
 
 @bp.get("/dashboard")
