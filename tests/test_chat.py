@@ -332,3 +332,14 @@ def test_cli_batch_prints_json_lines_and_changes_nothing(kb, make_user, tmp_path
     assert json.loads(one.output)["action"] == "fallback"
     purge = runner.invoke(args=["assistant", "purge"])
     assert "Deleted 0" in purge.output
+
+
+def test_without_javascript_a_handover_shows_the_link_to_its_request(kb, make_user, login_as):
+    client = login_as(make_user())
+    for message in ("ik wil een medewerker spreken", "ja"):
+        token = csrf(client, "/assistent")
+        posted = client.post("/assistent", data={"message": message, "csrf_token": token})
+        assert posted.status_code == 303  # a plain form post: back to the page
+    page = client.get("/assistent").get_data(as_text=True)
+    number = page.split('href="/aanvragen/')[1].split('"')[0]
+    assert number.startswith("DS-") and f">{number}</a>" in page

@@ -14,6 +14,9 @@ from tests.search_docs import load_knowledge
 
 
 def _say(page, text):
+    # htmx has swapped in the fresh form and bound it (else Enter would post it natively)
+    page.wait_for_function("() => !document.querySelector("
+                           "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
     field = page.locator("#chat-form-message")
     field.fill(text)
     field.press("Enter")  # keyboard only
