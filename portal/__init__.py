@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .accounts.views import bp as accounts_bp
     from .chat.api import bp as chat_api_bp
+    from .chat.faq import init_app as init_chat_faq
     from .chat.privacy import register as register_chat_privacy
     from .chat.views import bp as chat_bp
     from .api import bp as api_bp
@@ -77,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # A module session is for learners who may take its module (events stays unaware of it).
     add_signup_check(session_signup_check)
     register_chat_privacy()  # the assistant's retention kind and export/erase part
+    init_chat_faq(app)  # FAQ entries published from the backlog, as a generated knowledge page
     privacy_register.init_app(app)  # the processing register as a generated knowledge page
     register_cli(app)
     return app

@@ -647,6 +647,23 @@ def _0050_worker_jobs(db: sqlite_utils.Database) -> None:
     )
 
 
+def _0060_chat_faq(db: sqlite_utils.Database) -> None:
+    """FAQ entries staff publish from the assistant's backlog of unanswered questions; the
+    questions they answer (``asked``, JSON) leave the backlog."""
+    _script(db,
+        """
+        CREATE TABLE chat_faq_entries (
+            id INTEGER PRIMARY KEY,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            asked TEXT NOT NULL DEFAULT '[]',
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 MIGRATIONS = [
     ("0001_accounts", _0001_accounts),
     ("0002_desk", _0002_desk),
@@ -665,6 +682,7 @@ MIGRATIONS = [
     ("0030_sso_sessions", _0030_sso_sessions),
     ("0040_audit_log", _0040_audit_log),
     ("0050_worker_jobs", _0050_worker_jobs),
+    ("0060_chat_faq", _0060_chat_faq),
 ]
 
 

@@ -25,7 +25,11 @@ def export_person(db, user_id: int, include_internal: bool = True) -> dict:
         conversation["messages"] = [dict(r) for r in db.execute(
             "SELECT role, body, action, feedback, feedback_comment, created_at FROM chat_messages"
             " WHERE conversation_id = ? ORDER BY id", [conversation["id"]])]
-    return {"data": {"conversations": conversations}, "files": []}
+    faq_entries = [dict(r) for r in db.execute(
+        "SELECT id, question, created_at FROM chat_faq_entries WHERE created_by = ? ORDER BY id",
+        [user_id])]
+    return {"data": {"conversations": conversations, "faq_entries_written": faq_entries},
+            "files": []}
 
 
 def erase_person(db, user_id: int, dry_run: bool) -> dict:
@@ -33,6 +37,9 @@ def erase_person(db, user_id: int, dry_run: bool) -> dict:
                        [user_id]).fetchone()[0]
     if not dry_run:
         db.execute("DELETE FROM chat_conversations WHERE user_id = ?", [user_id])
+        # published FAQ entries are knowledge base content: they stay, without their author
+        db.execute("UPDATE chat_faq_entries SET created_by = NULL WHERE created_by = ?",
+                   [user_id])
     return {"counts": {"conversations": count}, "files": []}
 
 

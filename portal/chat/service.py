@@ -23,7 +23,7 @@ from ..db import get_db, transaction
 from ..errors import Invalid
 from ..kb import service as kb
 from ..search import service as search
-from . import actions, answer, form, intents, store
+from . import actions, answer, faq, form, intents, store
 from .actions import reply
 
 WHERE_TO_GO = {
@@ -249,8 +249,10 @@ def backlog_groups(limit: int = 200, similarity: float | None = None) -> list[di
     "sterrenstelsels" (0.67: the packaged model is English and reads Dutch loosely) stay
     apart. When the engine cannot embed right now (keyword-only, model still loading) the
     questions are grouped by shared content words instead (Jaccard >= 0.5)."""
+    done = faq.answered_questions()  # answered by a published FAQ entry since
     rows = [row for row in store.unanswered(limit)
-            if intents.detect(row["question"]).name not in ("confirm", "greeting", "empty")]
+            if intents.detect(row["question"]).name not in ("confirm", "greeting", "empty")
+            and row["question"] not in done]
     questions = [row["question"] for row in rows]
     vectors = search.embed(questions) if questions else None
     if vectors is None:

@@ -7,7 +7,7 @@ this page with the whole conversation.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,7 +15,7 @@ from .. import parsing
 from ..accounts.access import staff_required
 from ..errors import DomainError
 from ..htmx import is_htmx, render
-from . import service, store
+from . import faq, service, store
 
 bp = Blueprint("chat", __name__)
 FEEDBACK_COMMENT_MAX = 1000
@@ -97,3 +97,33 @@ def feedback(message_id):
 def backlog():
     return render("chat/backlog.html", groups=service.backlog_groups(),
                   figures=store.figures())
+
+
+@bp.get("/assistent/onbeantwoord/faq")
+@staff_required
+def faq_draft():
+    """A draft FAQ entry for one group of the backlog (its questions in ?vraag=...)."""
+    try:
+        entry = faq.draft(current_user, request.args.getlist("vraag"))
+    except DomainError as exc:
+        return render("chat/faq_draft.html", status=exc.status, entry=None, errors=exc.fields,
+                      error=exc.message)
+    return render("chat/faq_draft.html", entry=entry, errors={}, error=None)
+
+
+@bp.post("/assistent/onbeantwoord/faq")
+@staff_required
+def faq_publish():
+    data = {"question": request.form.get("question"), "answer": request.form.get("answer"),
+            "asked": request.form.getlist("asked")}
+    try:
+        published = faq.publish(current_user, data)
+    except DomainError as exc:
+        entry = {**data, "asked": [q for q in data["asked"] if isinstance(q, str)],
+                 "sources": []}
+        return render("chat/faq_draft.html", status=exc.status, entry=entry, errors=exc.fields,
+                      error=exc.message)
+    flash(_("Published in the knowledge base: “%(question)s”. Search and the assistant find "
+            "it within a few minutes (the worker indexes it).", question=published["question"]),
+          "success")
+    return redirect(published["url"], 303)

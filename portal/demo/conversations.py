@@ -101,4 +101,32 @@ def load_conversations(users: dict) -> str:
     finally:
         timeutil.set_now(previous)
     summary = ", ".join(f"{n} {action}" for action, n in sorted(actions.items()))
-    return f"Demo assistant conversations: {len(CONVERSATIONS)} loaded ({summary})."
+    published = _publish_faq(users)
+    return (f"Demo assistant conversations: {len(CONVERSATIONS)} loaded ({summary}); "
+            f"{published} FAQ entry published from the backlog.")
+
+
+# Joost (BI) answered one thumbs-down question from the backlog with a FAQ entry.
+FAQ_ENTRY = {
+    "question": "Mag ik Tableau gebruiken in plaats van Power BI",
+    "answer": (
+        "Power BI is de standaard voor dashboards in de gemeente: het team BI beheert de "
+        "licenties, de gedeelde datasets en het beheer na oplevering. Tableau en andere "
+        "pakketten zijn niet aangesloten op de gemeentelijke gegevensbronnen, en een "
+        "dashboard daarin heeft geen beheerder als jij wegvalt.\n\n"
+        "Heb je een goede reden voor een ander pakket (bijvoorbeeld een landelijke "
+        "samenwerking die Tableau gebruikt), dien dan een aanvraag in bij de Datashop van het "
+        "type *Dashboard*: het team BI kijkt mee en regelt zo nodig een uitzondering met "
+        "IT.\n\nZie ook: [Een dashboard laten maken](/kennisbank/dashboard-laten-maken)"),
+    "asked": ["mag ik tableau gebruiken ipv power bi"],
+}
+
+
+def _publish_faq(users: dict) -> int:
+    from ..chat import faq
+
+    author = users.get("joost.bakker@denhaag.example")
+    if author is None:
+        return 0
+    faq.publish(author, FAQ_ENTRY)
+    return 1

@@ -31,6 +31,8 @@ def build(doc_id: str) -> dict | None:
     if provider is None:
         return None
     raw = provider()
+    if raw is None:  # nothing to show (yet)
+        return None
     doc = {"id": doc_id, "type": raw.get("type", "page"), "title": raw["title"],
            "summary": raw.get("summary", ""), "body": raw["body"], "tags": raw.get("tags", []),
            "team": raw.get("team"), "updated": raw.get("updated"), "source": SOURCE,
@@ -40,4 +42,4 @@ def build(doc_id: str) -> dict | None:
 
 
 def documents() -> list[dict]:
-    return [build(doc_id) for doc_id in sorted(_providers())]
+    return [doc for doc in (build(doc_id) for doc_id in sorted(_providers())) if doc]

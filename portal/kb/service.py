@@ -250,6 +250,14 @@ def apply_documents(docs: list[dict], sources: tuple[str, ...], keep=lambda row:
     return report
 
 
+def refresh_generated() -> dict:
+    """Store the generated pages again (one changed: a FAQ entry was published), so search
+    finds the new text once the worker has indexed it."""
+    if not current_app.config.get("KB_GENERATED_PAGES", True):
+        return {"changed_ids": []}
+    return apply_documents(generated.documents(), (generated.SOURCE,))
+
+
 def sync_folders(knowledge_dir: str | None = None, courses_dir: str | None = None) -> dict:
     """Load the knowledge and courses folders into the documents table.
 
