@@ -55,5 +55,18 @@ def transaction(db: sqlite_utils.Database):
         conn.execute("COMMIT")
 
 
+def purge_rows(db: sqlite_utils.Database, where: str, params: list, columns: str, example,
+               order: str, dry_run: bool) -> dict:
+    """One retention step: count the rows of ``where`` ("FROM t WHERE ..."), describe up to
+    three (``example(row)`` over ``columns``, in ``order``) and, unless ``dry_run``, delete
+    them. {count, examples}, as the retention kinds of portal/privacy return."""
+    count = db.execute(f"SELECT count(*) {where}", params).fetchone()[0]
+    examples = [example(row) for row in db.execute(
+        f"SELECT {columns} {where} ORDER BY {order} LIMIT 3", params)]
+    if not dry_run and count:
+        db.execute(f"DELETE {where}", params)
+    return {"count": count, "examples": examples}
+
+
 def init_app(app) -> None:
     app.teardown_appcontext(close_db)

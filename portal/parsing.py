@@ -99,6 +99,31 @@ def text(value, name: str, errors: dict | None = None, *, required: bool, max_le
     return value
 
 
+DAY_MIN_YEAR, DAY_MAX_YEAR = 1970, 2999  # far-off dates overflow date arithmetic
+
+
+def day(value, name: str, errors: dict | None = None, *, required: bool = False):
+    """A calendar day written YYYY-MM-DD (a form's date field, a period's van/tot), or None
+    when empty; refuses other spellings, days that do not exist and far-off years."""
+    from datetime import date
+
+    if value is None or (isinstance(value, str) and is_blank(value)):
+        if required:
+            return _fail(errors, name, _("This field is required."))
+        return None
+    text = value.strip() if isinstance(value, str) else None
+    try:
+        if text is None or len(text) != 10:
+            raise ValueError
+        parsed = date.fromisoformat(text)
+    except ValueError:
+        return _fail(errors, name, _("Give a date as YYYY-MM-DD."))
+    if not DAY_MIN_YEAR <= parsed.year <= DAY_MAX_YEAR:
+        return _fail(errors, name, _("Give a date between %(first)s and %(last)s.",
+                                     first=DAY_MIN_YEAR, last=DAY_MAX_YEAR))
+    return parsed
+
+
 def json_value(value, depth: int = 0):
     """Check a decoded JSON document: nesting depth and lone surrogates; return it unchanged."""
     if depth > JSON_MAX_DEPTH:

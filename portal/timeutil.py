@@ -36,5 +36,10 @@ def parse(text: str | None) -> datetime | None:
     return moment
 
 
+def local_midnight(day, tz: str) -> str:
+    """UTC ISO of the first moment of a local calendar day (bounds of a period of days)."""
+    return iso(datetime.combine(day, datetime.min.time(), tzinfo=ZoneInfo(tz)))
+
+
 def local(moment: datetime, tz: str = "Europe/Amsterdam") -> datetime:
     return moment.astimezone(ZoneInfo(tz))

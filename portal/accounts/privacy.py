@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from .. import timeutil
+from ..db import purge_rows
 
 PLACEHOLDER_EMAIL = "verwijderde-gebruiker@portal.invalid"
 PLACEHOLDER_NAME = "Verwijderde gebruiker"
@@ -58,23 +59,15 @@ def scrub(text: str | None, patterns: list[re.Pattern]) -> str | None:
 # --- retention -------------------------------------------------------------
 
 def purge_login_attempts(db, cutoff: str, dry_run: bool) -> dict:
-    where = "FROM login_attempts WHERE at < ?"
-    count = db.execute(f"SELECT count(*) {where}", [cutoff]).fetchone()[0]
-    examples = [f"{r['at']} {'ok' if r['success'] else 'fout'}" for r in db.execute(
-        f"SELECT at, success {where} ORDER BY at LIMIT 3", [cutoff])]
-    if not dry_run:
-        db.execute(f"DELETE {where}", [cutoff])
-    return {"count": count, "examples": examples}
+    return purge_rows(db, "FROM login_attempts WHERE at < ?", [cutoff], "at, success",
+                      lambda r: f"{r['at']} {'ok' if r['success'] else 'fout'}", "at", dry_run)
 
 
 def purge_sessions(db, cutoff: str, dry_run: bool) -> dict:
-    where = "FROM user_sessions WHERE last_seen_at < ?"
-    count = db.execute(f"SELECT count(*) {where}", [cutoff]).fetchone()[0]
-    examples = [f"user {r['user_id']}, last seen {r['last_seen_at']}" for r in db.execute(
-        f"SELECT user_id, last_seen_at {where} ORDER BY last_seen_at LIMIT 3", [cutoff])]
-    if not dry_run:
-        db.execute(f"DELETE {where}", [cutoff])
-    return {"count": count, "examples": examples}
+    return purge_rows(db, "FROM user_sessions WHERE last_seen_at < ?", [cutoff],
+                      "user_id, last_seen_at",
+                      lambda r: f"user {r['user_id']}, last seen {r['last_seen_at']}",
+                      "last_seen_at", dry_run)
 
 
 # --- one person ------------------------------------------------------------

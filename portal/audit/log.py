@@ -7,6 +7,7 @@ import json
 import sqlite_utils
 
 from .. import timeutil
+from ..db import purge_rows
 
 # Known actions (others are allowed; these are offered as a filter on the admin page).
 ACTIONS = (
@@ -72,13 +73,8 @@ def list_entries(db: sqlite_utils.Database, actor: str | None = None, action: st
 
 def purge(db: sqlite_utils.Database, cutoff: str, dry_run: bool = False) -> dict:
     """Delete audit rows from before ``cutoff``; {count, examples}."""
-    where = "FROM audit_log WHERE at < ?"
-    count = db.execute(f"SELECT count(*) {where}", [cutoff]).fetchone()[0]
-    examples = [f"{r['at']} {r['action']} {r['subject']}" for r in db.execute(
-        f"SELECT at, action, subject {where} ORDER BY at LIMIT 3", [cutoff])]
-    if not dry_run and count:
-        db.execute(f"DELETE {where}", [cutoff])
-    return {"count": count, "examples": examples}
+    return purge_rows(db, "FROM audit_log WHERE at < ?", [cutoff], "at, action, subject",
+                      lambda r: f"{r['at']} {r['action']} {r['subject']}", "at", dry_run)
 
 
 def export_person(db: sqlite_utils.Database, user_id: int, include_internal: bool = True) -> dict:

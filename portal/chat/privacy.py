@@ -4,17 +4,16 @@ person's conversations for an export or an erasure (see portal/accounts/privacy.
 
 from __future__ import annotations
 
+from ..db import purge_rows
+
 
 def purge_conversations(db, cutoff: str, dry_run: bool) -> dict:
-    where = " FROM chat_conversations WHERE updated_at < ?"
-    count = db.execute("SELECT count(*)" + where, [cutoff]).fetchone()[0]
-    examples = [f"#{r['id']} ({r['updated_at'][:10]}, {r['n']} berichten)" for r in db.execute(
-        "SELECT c.id, c.updated_at, (SELECT count(*) FROM chat_messages m WHERE"
-        " m.conversation_id = c.id) AS n FROM chat_conversations c WHERE c.updated_at < ?"
-        " ORDER BY c.updated_at LIMIT 3", [cutoff])]
-    if not dry_run and count:
-        db.execute("DELETE" + where, [cutoff])
-    return {"count": count, "examples": examples}
+    return purge_rows(
+        db, "FROM chat_conversations WHERE updated_at < ?", [cutoff],
+        "id, updated_at, (SELECT count(*) FROM chat_messages m"
+        " WHERE m.conversation_id = chat_conversations.id) AS n",
+        lambda r: f"#{r['id']} ({r['updated_at'][:10]}, {r['n']} berichten)", "updated_at",
+        dry_run)
 
 
 def export_person(db, user_id: int, include_internal: bool = True) -> dict:

@@ -3,14 +3,13 @@ the attendee list with check-in at the door, walk-ins, the CSV export and figure
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import timeutil
+from .. import parsing, timeutil
 from ..accounts.service import find_by_email, list_users
 from ..downloads import csv_download
 from ..errors import Conflict, Invalid
@@ -184,31 +183,26 @@ def attendees_csv(event_id):
     return csv_download(body, f"deelnemers-{event_id}.csv")
 
 
-def _day(value: str, fallback: date) -> date:
-    try:
-        return date.fromisoformat(value) if value else fallback
-    except ValueError:
-        raise Invalid(_("Give dates as YYYY-MM-DD."), {"from": _("Give dates as YYYY-MM-DD.")}) \
-            from None
+def _day(value: str, name: str, fallback: date) -> date:
+    return parsing.day(value, name) or fallback
 
 
 @bp.get("/agenda/cijfers")
 @login_required
 def figures():
     _require_staff()
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
     today = timeutil.local(timeutil.now(), current_app.config["TIMEZONE"]).date()
     try:
-        first = _day(request.args.get("from", ""), today - timedelta(days=365))
-        last = _day(request.args.get("to", ""), today)
+        first = _day(request.args.get("from", ""), "from", today - timedelta(days=365))
+        last = _day(request.args.get("to", ""), "to", today)
         if last < first or (last - first).days > 3660:
             raise Invalid(_("The period must end after it starts (at most ten years)."),
                           {"to": _("The period must end after it starts (at most ten years).")})
         error = None
     except Invalid as exc:
         first, last, error = today - timedelta(days=365), today, exc
-    start = timeutil.iso(datetime.combine(first, datetime.min.time(), tzinfo=tz))
-    end = timeutil.iso(datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz))
+    start = timeutil.local_midnight(first, current_app.config["TIMEZONE"])
+    end = timeutil.local_midnight(last + timedelta(days=1), current_app.config["TIMEZONE"])
     user = current_user._get_current_object()
     result = attendance.period_figures(user, start, end)
     past = service.list_events(user, {"when": "past"}, limit=200)["items"]

@@ -26,15 +26,6 @@ from .teachers import _assigned, _local, _teacher, _teacher_row
 __all__ = ["add_unavailable", "remove_unavailable", "UNAVAILABLE_MAX_DAYS"]
 
 
-def _parse_day(value, name: str, errors: dict):
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        pass
-    errors[name] = _("Give a date as YYYY-MM-DD.")
-    return None
-
-
 UNAVAILABLE_MAX_DAYS = 366
 
 
@@ -58,8 +49,8 @@ def add_unavailable(user: User, teacher_id: int, starts_on, ends_on, reason=None
     db = get_db()
     _may_edit_periods(db, user, teacher_id)
     errors: dict = {}
-    first = _parse_day(starts_on, "starts_on", errors)
-    last = _parse_day(ends_on, "ends_on", errors)
+    first = parsing.day(starts_on, "starts_on", errors, required=True)
+    last = parsing.day(ends_on, "ends_on", errors, required=True)
     if first is None and "starts_on" not in errors:
         errors["starts_on"] = _("Give a date as YYYY-MM-DD.")
     if last is None and "ends_on" not in errors:

@@ -9,7 +9,7 @@ from collections import Counter
 from flask import current_app
 from flask_babel import force_locale, gettext as _
 
-from .. import timeutil
+from .. import parsing, timeutil
 from ..accounts.service import User
 from ..db import get_db
 from ..errors import Forbidden, Invalid
@@ -22,26 +22,14 @@ __all__ = ["module_figures", "completions", "completions_csv", "period_bounds"]
 def period_bounds(first, last) -> tuple[str | None, str | None]:
     """UTC ISO bounds of the local days ``first`` to ``last`` (YYYY-MM-DD, both optional,
     inclusive); Invalid for anything else."""
-    from datetime import date, datetime, time, timedelta
-    from zoneinfo import ZoneInfo
+    from datetime import timedelta
 
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
-    out, errors = [], {}
+    tz = current_app.config["TIMEZONE"]
+    errors: dict = {}
+    out = []
     for name, value, shift in (("van", first, 0), ("tot", last, 1)):
-        if value in (None, ""):
-            out.append(None)
-            continue
-        try:
-            day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 \
-                else None
-        except ValueError:
-            day = None
-        if day is None:
-            errors[name] = _("Give a date as YYYY-MM-DD.")
-            out.append(None)
-            continue
-        moment = datetime.combine(day + timedelta(days=shift), time(0), tzinfo=tz)
-        out.append(timeutil.iso(moment))
+        day = parsing.day(value, name, errors)
+        out.append(timeutil.local_midnight(day + timedelta(days=shift), tz) if day else None)
     if not errors and out[0] and out[1] and out[1] <= out[0]:
         errors["tot"] = _("The end is before the start.")
     if errors:

@@ -53,8 +53,10 @@ def purge_assignments(db, cutoff: str, dry_run: bool) -> dict:
     return {"count": len(rows), "examples": examples, "files": files}
 
 
-def export_person(db, user_id: int, include_internal: bool = True) -> dict:
-    from ..mail.render import absolute_url
+def learning_record(db, user_id: int) -> dict:
+    """Everything the track stores about a learner: enrolments, waivers, reading, quiz
+    attempts with their answers, assignments and certificates (the page "Mijn gegevens" of
+    the track shows it; the export adds the files and the teacher record)."""
 
     def rows(sql):
         return [dict(r) for r in db.execute(sql, [user_id])]
@@ -65,17 +67,38 @@ def export_person(db, user_id: int, include_internal: bool = True) -> dict:
         attempt["answers"] = [dict(r) for r in db.execute(
             "SELECT question_id, option_ids, correct FROM learning_quiz_answers"
             " WHERE attempt_id = ? ORDER BY question_id", [attempt["id"]])]
+    return {
+        "enrolments": rows("SELECT module_id, enrolled_at, completed_at FROM learning_enrolments"
+                           " WHERE user_id = ? ORDER BY enrolled_at"),
+        "waivers": rows("SELECT module_id, prerequisite_id, reason, waived_at FROM"
+                        " learning_waivers WHERE user_id = ?"),
+        "reading": rows("SELECT module_id, section, read_at FROM learning_reading"
+                        " WHERE user_id = ? ORDER BY read_at"),
+        "quiz_attempts": attempts,
+        "assignments": rows("SELECT id, module_id, body, file_name, status, submitted_at,"
+                            " review_comment, reviewed_at FROM learning_assignments"
+                            " WHERE user_id = ? ORDER BY id"),
+        "certificates": certificates.for_learner(db, user_id),
+    }
+
+
+def export_person(db, user_id: int, include_internal: bool = True) -> dict:
+    from ..mail.render import absolute_url
+
+    def rows(sql):
+        return [dict(r) for r in db.execute(sql, [user_id])]
+
+    record = learning_record(db, user_id)
     files = []
-    assignments = rows("SELECT id, module_id, body, file_name, file_stored, status, submitted_at,"
-                       " review_comment, reviewed_at FROM learning_assignments WHERE user_id = ?"
-                       " ORDER BY id")
-    for item in assignments:
-        stored = item.pop("file_stored")
+    stored_files = dict(db.execute("SELECT id, file_stored FROM learning_assignments"
+                                   " WHERE user_id = ?", [user_id]).fetchall())
+    for item in record["assignments"]:
+        stored = stored_files.get(item["id"])
         if stored:
             item["file"] = f"learning/assignment-{item['id']}-{item['file_name']}"
             files.append((item["file"], _file(stored)))
     name = db.execute("SELECT name FROM users WHERE id = ?", [user_id]).fetchone()["name"]
-    certs = certificates.for_learner(db, user_id)
+    certs = record["certificates"]
     for cert in certs:
         cert["file"] = f"learning/certificaat-{cert['code']}.pdf"
         cert["revoked_reason"] = db.execute(
@@ -88,15 +111,7 @@ def export_person(db, user_id: int, include_internal: bool = True) -> dict:
     teacher = db.execute("SELECT max_per_quarter, active FROM learning_teachers WHERE user_id = ?",
                          [user_id]).fetchone()
     return {"data": {
-        "enrolments": rows("SELECT module_id, enrolled_at, completed_at FROM learning_enrolments"
-                           " WHERE user_id = ? ORDER BY enrolled_at"),
-        "waivers": rows("SELECT module_id, prerequisite_id, reason, waived_at FROM"
-                        " learning_waivers WHERE user_id = ?"),
-        "reading": rows("SELECT module_id, section, read_at FROM learning_reading"
-                        " WHERE user_id = ? ORDER BY read_at"),
-        "quiz_attempts": attempts,
-        "assignments": assignments,
-        "certificates": certs,
+        **record,
         "teacher": ({**dict(teacher),
                      "modules": [r["module_id"] for r in db.execute(
                          "SELECT module_id FROM learning_teacher_modules WHERE user_id = ?",

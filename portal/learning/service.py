@@ -302,30 +302,11 @@ def waive(user: User, learner_id: int, module_id: str, prerequisite_id: str, rea
 
 
 def my_data(user: User) -> dict:
-    """Everything the learning track stores about the user (for the user)."""
-    db = get_db()
+    """Everything the learning track stores about the user (for the user): the same record
+    as the privacy export (privacy.py imports assignments, which imports this module)."""
+    from .privacy import learning_record
 
-    def rows(sql):
-        return [dict(r) for r in db.execute(sql, [user.id])]
-
-    attempts = rows("SELECT id, module_id, attempt_no, started_at, submitted_at, score, passed"
-                    " FROM learning_quiz_attempts WHERE user_id = ? ORDER BY id")
-    for attempt in attempts:
-        attempt["answers"] = [dict(r) for r in db.execute(
-            "SELECT question_id, option_ids, correct FROM learning_quiz_answers"
-            " WHERE attempt_id = ? ORDER BY question_id", [attempt["id"]])]
-    return {
-        "enrolments": rows("SELECT module_id, enrolled_at, completed_at FROM learning_enrolments"
-                           " WHERE user_id = ? ORDER BY enrolled_at"),
-        "waivers": rows("SELECT module_id, prerequisite_id, reason, waived_at FROM"
-                        " learning_waivers WHERE user_id = ?"),
-        "reading": rows("SELECT module_id, section, read_at FROM learning_reading"
-                        " WHERE user_id = ? ORDER BY read_at"),
-        "quiz_attempts": attempts,
-        "assignments": rows("SELECT id, module_id, body, status, submitted_at, review_comment,"
-                            " reviewed_at FROM learning_assignments WHERE user_id = ?"),
-        "certificates": certificates.for_learner(db, user.id),
-    }
+    return learning_record(get_db(), user.id)
 
 
 def require_enrolled(db, user: User, module_id: str) -> None:

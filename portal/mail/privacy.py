@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import json
 
+from ..db import purge_rows
+
 
 def purge_outbox(db, cutoff: str, dry_run: bool) -> dict:
     """Sent or failed messages queued before ``cutoff`` (pending mail is never touched)."""
-    where = " FROM outbox WHERE status IN ('sent', 'failed') AND created_at < ?"
-    count = db.execute("SELECT count(*)" + where, [cutoff]).fetchone()[0]
-    examples = [f"#{r['id']} {r['created_at'][:10]} {r['status']}" for r in db.execute(
-        "SELECT id, created_at, status" + where + " ORDER BY id LIMIT 3", [cutoff])]
-    if not dry_run and count:
-        db.execute("DELETE" + where, [cutoff])
-    return {"count": count, "examples": examples}
+    return purge_rows(db, "FROM outbox WHERE status IN ('sent', 'failed') AND created_at < ?",
+                      [cutoff], "id, created_at, status",
+                      lambda r: f"#{r['id']} {r['created_at'][:10]} {r['status']}", "id", dry_run)
 
 
 def _address(db, user_id: int) -> str:

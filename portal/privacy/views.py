@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from flask import (Blueprint, current_app, flash, redirect, render_template,
                    request, url_for)
@@ -113,27 +112,16 @@ def admin_erase():
                            plan=preview["plan"], labels=PART_LABELS)
 
 
-def _day(value, name: str, errors: dict) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = _("Use a date like 2027-03-01.")
-        return None
-
-
-def _utc(day: date) -> str:
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    return timeutil.iso(datetime.combine(day, time(0), tzinfo=zone))
+def _utc(day) -> str:
+    return timeutil.local_midnight(day, current_app.config["TIMEZONE"])
 
 
 @bp.get("/beheer/audit")
 @admin_required
 def audit_log():
     errors: dict = {}
-    since, until = _day(request.args.get("van"), "van", errors), _day(request.args.get("tot"), "tot", errors)
+    since = parsing.day(request.args.get("van"), "van", errors)
+    until = parsing.day(request.args.get("tot"), "tot", errors)
     page = parsing.integer(request.args.get("page"), "page", {}, low=1, high=100_000) or 1
     actor = parsing.text(request.args.get("actor"), "actor", errors, required=False, max_length=200)
     action = parsing.text(request.args.get("action"), "action", errors, required=False,

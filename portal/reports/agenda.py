@@ -74,13 +74,10 @@ def per_week(filters: Filters, rows=None) -> Table:
 
 
 def feedback_table(filters: Filters) -> Table:
+    scope, params = filters.condition("e.starts_at", "u.department")
     sql = ("SELECT r.feedback_score FROM registrations r JOIN events e ON e.id = r.event_id"
            " LEFT JOIN users u ON u.id = r.user_id WHERE e.status = 'published'"
-           " AND e.starts_at >= ? AND e.starts_at < ? AND r.feedback_score IS NOT NULL")
-    params = [filters.start, filters.end]
-    if filters.department:
-        sql += " AND u.department = ?"
-        params.append(filters.department)
+           f" AND r.feedback_score IS NOT NULL AND {scope}")
     counts = Counter(row[0] for row in get_db().execute(sql, params))
     out = [[str(score), counts[score]] for score in range(1, 6)]
     chart = Chart("bar", [r[0] for r in out], [(_("Feedback"), [r[1] for r in out])],

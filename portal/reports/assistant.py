@@ -32,18 +32,14 @@ def _labels() -> dict:
 
 
 def conversations(filters: Filters) -> list[dict]:
+    scope, params = filters.condition("c.created_at", "u.department")
     sql = (
         "SELECT c.id, c.created_at, c.status,"
         " EXISTS (SELECT 1 FROM chat_messages m WHERE m.conversation_id = c.id"
         "   AND m.role = 'assistant' AND m.action = 'answer') AS answered,"
         " EXISTS (SELECT 1 FROM chat_messages m WHERE m.conversation_id = c.id"
         "   AND m.role = 'assistant' AND m.action = 'clarify') AS clarified"
-        " FROM chat_conversations c JOIN users u ON u.id = c.user_id"
-        " WHERE c.created_at >= ? AND c.created_at < ?")
-    params = [filters.start, filters.end]
-    if filters.department:
-        sql += " AND u.department = ?"
-        params.append(filters.department)
+        " FROM chat_conversations c JOIN users u ON u.id = c.user_id WHERE " + scope)
     out = []
     for row in get_db().execute(sql, params):
         row = dict(row)
@@ -70,14 +66,11 @@ def per_week(filters: Filters, rows=None) -> Table:
 
 
 def replies(filters: Filters) -> Table:
+    scope, params = filters.condition("m.created_at", "u.department")
     sql = ("SELECT m.action, COUNT(*) AS n, COALESCE(SUM(m.feedback = 1), 0) AS up,"
            " COALESCE(SUM(m.feedback = -1), 0) AS down FROM chat_messages m"
            " JOIN chat_conversations c ON c.id = m.conversation_id JOIN users u ON u.id = c.user_id"
-           " WHERE m.role = 'assistant' AND m.created_at >= ? AND m.created_at < ?")
-    params = [filters.start, filters.end]
-    if filters.department:
-        sql += " AND u.department = ?"
-        params.append(filters.department)
+           " WHERE m.role = 'assistant' AND " + scope)
     rows = [[r["action"] or "-", r["n"], r["up"], r["down"]] for r in get_db().execute(
         sql + " GROUP BY m.action ORDER BY n DESC, m.action", params)]
     return Table("replies", _("Replies by kind"),

@@ -35,12 +35,9 @@ PRIORITIES = ("urgent", "high", "normal", "low")
 
 
 def _tickets(filters: Filters) -> list[dict]:
+    scope, params = filters.condition("created_at", "department")
     sql = ("SELECT id, number, type, team, department, priority, status, created_at,"
-           " first_response_at, resolved_at FROM tickets WHERE created_at >= ? AND created_at < ?")
-    params = [filters.start, filters.end]
-    if filters.department:
-        sql += " AND department = ?"
-        params.append(filters.department)
+           " first_response_at, resolved_at FROM tickets WHERE " + scope)
     return [dict(row) for row in get_db().execute(sql + " ORDER BY created_at, id", params)]
 
 
@@ -102,13 +99,10 @@ def _waiting_intervals(filters: Filters) -> dict[int, list]:
     """Per ticket of the period, the [start, end) moments it waited on the requester (end
     None: still waiting)."""
     out: dict[int, list] = defaultdict(list)
+    scope, params = filters.condition("t.created_at", "t.department")
     sql = ("SELECT ev.ticket_id, ev.at, ev.new FROM ticket_events ev JOIN tickets t"
            " ON t.id = ev.ticket_id WHERE ev.field IN ('status', 'reopen')"
-           " AND t.created_at >= ? AND t.created_at < ?")
-    params = [filters.start, filters.end]
-    if filters.department:
-        sql += " AND t.department = ?"
-        params.append(filters.department)
+           " AND " + scope)
     rows = get_db().execute(sql + " ORDER BY ev.ticket_id, ev.at, ev.id", params)
     since: dict[int, object] = {}
     for row in rows:
@@ -194,12 +188,9 @@ def sla_table(filters: Filters, tickets=None) -> Table:
 # --- satisfaction ------------------------------------------------------------------
 
 def ratings(filters: Filters) -> list[int]:
+    scope, params = filters.condition("r.created_at", "t.department")
     sql = ("SELECT r.score FROM ratings r JOIN tickets t ON t.id = r.ticket_id"
-           " WHERE r.created_at >= ? AND r.created_at < ?")
-    params = [filters.start, filters.end]
-    if filters.department:
-        sql += " AND t.department = ?"
-        params.append(filters.department)
+           " WHERE " + scope)
     return [row[0] for row in get_db().execute(sql, params)]
 
 

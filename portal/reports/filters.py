@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -14,7 +14,6 @@ from ..errors import Invalid
 
 DEFAULT_WEEKS = 12
 MAX_DAYS = 3 * 366
-MIN_YEAR, MAX_YEAR = 1970, 2999
 
 
 @dataclass(frozen=True)
@@ -30,13 +29,22 @@ class Filters:
     @property
     def start(self) -> str:
         """UTC ISO of the first moment of ``first`` (local midnight)."""
-        return timeutil.iso(datetime.combine(self.first, time(0), tzinfo=self.tz))
+        return timeutil.local_midnight(self.first, current_app.config["TIMEZONE"])
 
     @property
     def end(self) -> str:
         """UTC ISO of the local midnight after ``last`` (exclusive)."""
-        return timeutil.iso(datetime.combine(self.last + timedelta(days=1), time(0),
-                                             tzinfo=self.tz))
+        return timeutil.local_midnight(self.last + timedelta(days=1),
+                                       current_app.config["TIMEZONE"])
+
+    def condition(self, moment: str, department: str) -> tuple[str, list]:
+        """SQL for "``moment`` in the period, and ``department`` the chosen one (if any)",
+        with its parameters: every figure of the dashboards is scoped through this."""
+        sql, params = f"{moment} >= ? AND {moment} < ?", [self.start, self.end]
+        if self.department:
+            sql += f" AND {department} = ?"
+            params.append(self.department)
+        return sql, params
 
     def weeks(self) -> list[date]:
         """The Mondays of every week the period touches, in order."""
@@ -75,31 +83,13 @@ def default_filters() -> Filters:
     return Filters(first, last, None)
 
 
-def _day(value, name: str, errors: dict) -> date | None:
-    value = parsing.text(value, name, errors, required=False, max_length=10, multiline=False)
-    if not value:
-        return None
-    try:
-        if len(value) != 10:
-            raise ValueError
-        day = date.fromisoformat(value)
-    except ValueError:
-        errors[name] = _("Give a date as YYYY-MM-DD.")
-        return None
-    if not MIN_YEAR <= day.year <= MAX_YEAR:  # far-off dates overflow the week arithmetic
-        errors[name] = _("Give a date between %(first)s and %(last)s.", first=MIN_YEAR,
-                         last=MAX_YEAR)
-        return None
-    return day
-
-
 def parse(args) -> Filters:
     """Filters from URL parameters ``van``, ``tot`` (YYYY-MM-DD, local days, inclusive) and
     ``afdeling`` (a department code); Invalid with a message per field otherwise."""
     default = default_filters()
     errors: dict = {}
-    first = _day(args.get("van"), "van", errors) or default.first
-    last = _day(args.get("tot"), "tot", errors) or default.last
+    first = parsing.day(args.get("van"), "van", errors) or default.first
+    last = parsing.day(args.get("tot"), "tot", errors) or default.last
     department = parsing.text(args.get("afdeling"), "afdeling", errors, required=False,
                               max_length=40, multiline=False) or None
     if department and department not in current_app.config["DEPARTMENTS"]:

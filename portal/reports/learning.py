@@ -19,12 +19,9 @@ from .tables import Chart, Table
 
 
 def _stamps(filters: Filters, column: str) -> list[dict]:
+    scope, params = filters.condition(f"e.{column}", "u.department")
     sql = (f"SELECT e.module_id, e.{column} AS at FROM learning_enrolments e"
-           f" JOIN users u ON u.id = e.user_id WHERE e.{column} >= ? AND e.{column} < ?")
-    params = [filters.start, filters.end]
-    if filters.department:
-        sql += " AND u.department = ?"
-        params.append(filters.department)
+           f" JOIN users u ON u.id = e.user_id WHERE {scope}")
     return [dict(r) for r in get_db().execute(sql, params)]
 
 
