@@ -9,6 +9,7 @@ whose two best documents both fit asks "Bedoel je A of B?".
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from markdown.extensions.toc import slugify, unique
 from ..kb import service as kb
 from ..kb.sections import sections
 from ..search import service as search
+from ..search import text as words_text
+from . import cues
 from .intents import normalise
 
 STOPWORDS = set("""
@@ -33,10 +36,13 @@ precies gewoon zit staat terecht vind krijg krijgen ben bent jullie hoi hallo
 QUESTION_WORDS = re.compile(r"\b(hoe|wat|wanneer|waar|wie|welke|welk|waarom|mag|mogen|kan|kun|"
                             r"kunnen|moet|moeten|hoeveel|hoelang|is|zijn|heb|hebben|waarvoor|wordt|worden|krijg|how|what|"
                             r"when|where|who|which|can|do|does)\b|\?")
-SHORT_PASSAGE = 5  # sentences; a section this short is shown whole
+SHORT_PASSAGE = 6  # sentences; a section this short is shown whole
+MAX_STEPS = 8  # a numbered procedure up to this long is shown with all its steps
 # How a sentence is scored (choose_passage): its share of the question's rare words counts
 # 1; these weigh the rest. Tuned on the even lines of benchmarks/eval/assistant.jsonl.
-PASSAGE_WEIGHTS = {"heading": 0.5, "similarity": 0.25, "engine": 0.5, "length": 0.5}
+PASSAGE_WEIGHTS = {"heading": 0.5, "similarity": 0.25, "engine": 0.5, "length": 0.5,
+                   "type": 0.5, "cue": 1.0}
+
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
@@ -70,16 +76,25 @@ def _stem(word: str) -> str:
     return word[:6] if len(word) > 6 else word
 
 
-def _tokens(text: str) -> set[str]:
+@functools.lru_cache(maxsize=65536)
+def _forms(word: str) -> frozenset[str]:
+    """The forms a word of a text is found by: itself, its first six letters, its Dutch stem
+    (the search's, so "datasets" is "dataset") and the stems of its parts when it is a
+    compound ("toegangsniveaus": toegang, niveau)."""
+    forms = {word, _stem(word), words_text.stem(word)}
+    forms.update(words_text.stem(part) for part in words_text.split_compound(word))
+    return frozenset(forms)
+
+
+def _tokens(value: str) -> set[str]:
     out = set()
-    for word in re.findall(r"[a-z0-9]+", normalise(text)):
-        out.add(word)
-        out.add(_stem(word))
+    for word in re.findall(r"[a-z0-9]+", normalise(value)):
+        out |= _forms(word)
     return out
 
 
 def _matches(word: str, tokens: set[str], joined: str) -> bool:
-    if word in tokens or _stem(word) in tokens:
+    if word in tokens or _stem(word) in tokens or words_text.stem(word) in tokens:
         return True
     return len(word) >= 5 and word in joined  # parts of compounds: "sleutel" in "sleutelbestand"
 
@@ -92,16 +107,18 @@ def _plain(markdown_text: str) -> str:
     return text
 
 
-def _units(markdown_text: str) -> list[tuple[str, bool]]:
-    """(sentence, is a list item) in order; a list item is one unit however many full stops."""
+def _units(markdown_text: str) -> list[tuple[str, str | bool]]:
+    """(sentence, False | "item" | "step") in order: a list item (a "step" when the list is
+    numbered) is one unit however many full stops."""
     out = []
     for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s)", markdown_text):
-        item = bool(re.match(r"\s*(?:[-*+]|\d+\.)\s", block))
+        item = bool(re.match(r"\s*(?:[-*+]|\d+\.)\s", block)) and \
+            ("step" if re.match(r"\s*\d+\.\s", block) else "item")
         block = " ".join(_plain(block).split())
         if not block:
             continue
         if item:
-            out.append((block, True))
+            out.append((block, item))
         else:
             out += [(s, False) for s in SENTENCE_END.split(block) if s.strip()]
     return out
@@ -153,17 +170,20 @@ def _keyword(words, idf, tokens) -> float:
 
 
 def choose_passage(doc: dict, words: list[str], passages: list | None = None,
-                   hit_heading: str | None = None, weights: dict | None = None):
+                   hit_heading: str | None = None, weights: dict | None = None,
+                   types: list[re.Pattern] | None = None, asked: list[re.Pattern] | None = None):
     """(text, anchor, score): the part of the document that answers the question.
 
     First the section: every section of the document is scored against the question by
     the question's content words it contains (weighted by how rare they are among the
-    document's sections), the words its heading shares with the question, the engine's
-    similarity of its passage to the question, and a little for the passage the search
-    ranked first. Then the sentences: an FAQ answer or a short section is given whole,
-    else the sentences sharing the rarest words with the question, each with the
-    sentence after it, a list item with the sentence that opens its list."""
+    document's sections), the words its heading shares with the question (double in an
+    FAQ, whose headings are its questions), the engine's similarity of its passage to the
+    question, a little for the passage the search ranked first, a sentence that states the
+    kind of fact asked for (cues.answer_types) and a heading of the kind the question asks about
+    (cues.asked_headings). Then the sentences: an FAQ answer or a short section is given
+    whole, else the sentences that answer (trim)."""
     w = {**PASSAGE_WEIGHTS, **(weights or {})}
+    types, asked = types or [], asked or []
     secs = doc_sections(doc, passages)
     if not secs:
         return doc.get("summary") or "", None, 0.0
@@ -176,28 +196,35 @@ def choose_passage(doc: dict, words: list[str], passages: list | None = None,
     average = sum(sizes) / len(sizes)
     sims = [sec.similarity for sec in secs if sec.similarity is not None]
     low, spread = (min(sims), max(sims) - min(sims)) if sims else (0.0, 0.0)
+    heading = w["heading"] * (2 if doc.get("type") == "faq" else 1)
     scores = []
     for k, sec in enumerate(secs):
         length = 1 - w["length"] + w["length"] * sizes[k] / average  # long sections share more words
         score = (_keyword(words, idf, bodies[k]) / length
-                 + w["heading"] * _keyword(words, idf, heads[k])) / top
+                 + heading * _keyword(words, idf, heads[k])) / top
         if sec.similarity is not None and spread > 0:  # the engine's order of the sections
             score += w["similarity"] * (sec.similarity - low) / spread
         if passages and sec.passage == hit_heading:  # the passage the search ranked first
             score += w["engine"]
+        if types and cues.states(bodies[k][1], types):
+            score += w["type"]
+        if cues.cued(sec.heading, asked):
+            score += w["cue"]
         scores.append(score)
     k = max(range(len(secs)), key=lambda i: (scores[i], -i))
     sec = secs[k]
     if doc.get("type") == "faq":
         text = " ".join(u for u, _item in sec.units)
     else:
-        text = trim(sec.units, words)
+        text = trim(sec.units, words, types=types)
     return text, sec.anchor, round(scores[k], 3)
 
 
-def trim(units: list[tuple[str, bool]], words: list[str], best_of: int = 2) -> str:
+def trim(units: list[tuple[str, bool]], words: list[str], best_of: int = 3,
+         types: list[re.Pattern] | None = None) -> str:
     """A short section whole, else the ``best_of`` sentences sharing the rarest words with
-    the question, each with the sentence after it (answers often follow the sentence that
+    the question (a sentence stating the kind of fact asked for counts as one more rare
+    word), each with the sentence after it (answers often follow the sentence that
     restates the question) and, for a list item, the sentence that opens its list; the
     first ones when none match."""
     if len(units) <= SHORT_PASSAGE:
@@ -208,13 +235,20 @@ def trim(units: list[tuple[str, bool]], words: list[str], best_of: int = 2) -> s
     best = sorted(range(len(units)), key=lambda i: (-scores[i], i))[:best_of]
     if scores[best[0]] == 0:
         best = [0]
+    typed = [i for i, t in enumerate(tokens) if types and cues.states(t[1], types)]
+    if typed and not set(best) & set(typed):  # the sentence stating what is asked for
+        best = best[:best_of - 1] + [max(typed, key=lambda i: (scores[i], -i))]
     chosen = set()
     for j in best:
         chosen |= {j, j + 1} if j + 1 < len(units) else {j}
         if units[j][1]:  # a list item: with the sentence that opens the list
-            lead = j
-            while lead > 0 and units[lead - 1][1]:
+            lead, end = j, j
+            while lead > 0 and units[lead - 1][1] == units[j][1]:
                 lead -= 1
+            while end + 1 < len(units) and units[end + 1][1] == units[j][1]:
+                end += 1
+            if units[j][1] == "step" and end - lead < MAX_STEPS:  # a procedure: every step
+                chosen |= set(range(lead, end + 1))
             if lead > 0 and units[lead - 1][0].endswith(":"):
                 chosen.add(lead - 1)
     return " ".join(units[i][0] for i in sorted(chosen))
@@ -242,11 +276,13 @@ def retrieve(message: str, limit: int = 5) -> Retrieval:
         found = sum(_matches(word, *token_sets[hit.id]) for hit in hits)
         weights[word] = math.log(1 + (len(hits) + 1) / (found + 0.5))
     total = sum(weights.values()) or 1.0
+    types, asked = cues.answer_types(message), cues.asked_headings(message)
     for hit in hits:
         tokens, joined = token_sets[hit.id]
         confidence = sum(weights[w] for w in words if _matches(w, tokens, joined)) / total
         doc = docs[hit.id]
-        passage, anchor, _score = choose_passage(doc, words, passages.get(hit.id), hit.heading)
+        passage, anchor, _score = choose_passage(doc, words, passages.get(hit.id), hit.heading,
+                                                 types=types, asked=asked)
         url = kb.document_url(hit.id, anchor)
         result.candidates.append(Candidate(hit.id, hit.title, url, round(confidence, 3),
                                            passage or doc.get("summary", ""), hit.heading))

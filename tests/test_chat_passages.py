@@ -1,0 +1,88 @@
+"""Which part of a document the assistant answers with (portal/chat/answer.choose_passage).
+
+Pure functions on documents written to the knowledge base's templates; no app needed."""
+
+from __future__ import annotations
+
+from portal.chat import answer, cues
+
+DATASET = {"type": "dataset", "summary": "Parkeerbezetting per straat.", "body": """
+## Inhoud
+
+De dataset bevat de parkeerbezetting per straat en per uur, gemeten met scanauto's.
+Er staan ook de tarieven en de vergunninggebieden in.
+
+## Bron en actualiteit
+
+De metingen komen van de scanauto's van Parkeren. De cijfers worden elke nacht bijgewerkt.
+
+## Toegang
+
+De cijfers per straat staan in de werkruimte Mobiliteit in Power BI. Collega's van andere
+diensten vragen leesrechten aan via de Datashop.
+
+## Privacy
+
+Kentekens zijn verwijderd voordat de gegevens in het datawarehouse komen.
+"""}
+
+
+def choose(doc, message):
+    words = answer.content_words(message)
+    return answer.choose_passage(doc, words, types=cues.answer_types(message),
+                                 asked=cues.asked_headings(message))
+
+
+def test_a_question_goes_to_the_template_section_it_asks_about():
+    text, anchor, _ = choose(DATASET, "parkeerbezetting per straat, waar vind ik die")
+    assert anchor == "toegang"
+    assert "werkruimte Mobiliteit" in text
+    text, anchor, _ = choose(DATASET, "hoe actueel is de parkeerbezetting per straat")
+    assert anchor == "bron-en-actualiteit"
+    assert "elke nacht" in text
+
+
+def test_without_a_cue_the_words_decide():
+    _text, anchor, _ = choose(DATASET, "staan de tarieven van de vergunninggebieden erin")
+    assert anchor == "inhoud"
+
+
+HOWTO = {"type": "howto", "summary": "Zo publiceer je open data.", "body": """
+## Zo publiceer je
+
+Het team Open data helpt je bij elke stap. Je dataset komt op het portaal van de gemeente.
+De metadata gaan ook naar data.overheid.nl. De dataofficer van je dienst krijgt bericht.
+Het team controleert privacy en kwaliteit. Reken op twee tot vier weken doorlooptijd.
+Daarna beheer je de dataset zelf, met hulp van het team bij vragen over de koppeling.
+"""}
+
+
+def test_the_sentence_stating_a_duration_answers_how_long():
+    text, _anchor, _ = choose(HOWTO, "hoe lang duurt het publiceren van een dataset op het portaal")
+    assert "twee tot vier weken" in text
+
+
+STEPS = {"type": "howto", "summary": "Toegang tot het platform.", "body": """
+## Toegang aanvragen
+
+1. Dien een aanvraag in via de Datashop en vermeld het platform.
+2. Geef aan welk niveau je nodig hebt en voor welk project.
+3. Je leidinggevende keurt de aanvraag goed.
+4. Het team controleert of er een DPIA ligt.
+5. Je krijgt een account, gekoppeld aan je inlog.
+6. Je volgt de korte introductie voor nieuwe gebruikers.
+
+De doorlooptijd is meestal een tot twee weken.
+
+## Afspraken bij gebruik
+
+Je gebruikt de gegevens alleen voor het project waarvoor je toegang kreeg. Persoonsgegevens
+kopieer je niet naar je eigen schijf. Het team kijkt jaarlijks of je toegang nog nodig is.
+"""}
+
+
+def test_a_numbered_procedure_is_given_with_all_its_steps():
+    text, anchor, _ = choose(STEPS, "hoe vraag ik een account aan voor het platform")
+    assert anchor == "toegang-aanvragen"
+    for step in ("Dien een aanvraag in", "Je leidinggevende keurt", "korte introductie"):
+        assert step in text
