@@ -59,8 +59,9 @@ SECTION_CUES: list[tuple[str, str]] = [
     (r"^doel$",
      (r"\bwaarvoor\b|\bwaarom (wordt|werd|is) .*(gebruikt|ingezet|gemaakt)\b|\bwat is het doel\b|"
       r"\bwat doet\b|\bwaar dient\b")),
-    (r"^hoe werk(t|te) het$|^gegevens en methode$|^methode$|^werkwijze$",
+    (r"^hoe werk(t|te) het$|^gegevens en methode$|^methode$|^werkwijze$|^aanpak$",
      (r"\bhoe (werkt|werkte|berekent|bepaalt|voorspelt|schat)\b|\bwat voor (model|algoritme)\b|"
+      r"\bwat doet (het|de|dat|dit) .*\bmet\b|"
       r"\bmachine ?learning\b|\bzelflerend\b|\b(ai|kunstmatige intelligentie)\b|"
       r"\bregelgebaseerd\b|\bmethode\b")),
     (r"^gegevens$",
@@ -85,6 +86,9 @@ SECTION_CUES: list[tuple[str, str]] = [
      r"\b(kan|mag) .* (worden )?(gebruikt|doorgerekend)\b|\bgebruiken voor\b|\bdoorreken"),
     (r"^beheer( en eigenaarschap)?$|eigenaarschap",
      r"\bverantwoordelijk\b|\beigenaar\b|\bbeheer|\bonderhoud|\bniemand meer\b"),
+    # "A or B?": the difference between two things
+    (r"\bof\b.*\?$|\bverschil\b",
+     r"\bverschil\b|\bversus\b|\bvs\.?\b|\bverschillen\b"),
     # How-tos: the steps
     (r"^zo |^de stappen$|stappen|proces$|^hoe (vraag|dien|meld)",
      (r"\bhoe (vraag|kan|moet|doe|regel|krijg|meld|dien|publiceer|registreer)\b|\bstappen\b|"
