@@ -187,6 +187,14 @@ DEFAULTS: dict = {
     # one group on the staff backlog when they share a word stem; the second without one.
     "ASSISTANT_BACKLOG_SIMILARITY": 0.45,
     "ASSISTANT_BACKLOG_SIMILARITY_ALONE": 0.8,
+    # Optional generative answers (portal/chat/composer.py), off while the URL is empty: an
+    # OpenAI-compatible endpoint (the municipality's own LLM gateway, e.g.
+    # "https://llm.intern.example/v1"), its model name and key; on any error, timeout or
+    # uncited sentence the assistant answers extractively.
+    "ASSISTANT_COMPOSER_URL": "",
+    "ASSISTANT_COMPOSER_MODEL": "",
+    "ASSISTANT_COMPOSER_KEY": "",
+    "ASSISTANT_COMPOSER_TIMEOUT": 8.0,  # seconds for the whole reply
     "SUGGEST_LIMIT": 4,  # articles under "Maybe this already helps" on the request form
     "CHUNK_MAX_WORDS": 180,
     # Backups (`portal backup create`; the worker makes one daily). Put BACKUP_FOLDER on

@@ -23,7 +23,7 @@ from ..db import get_db, transaction
 from ..errors import Invalid
 from ..kb import service as kb
 from ..search import service as search
-from . import actions, answer, faq, form, intents, store
+from . import actions, answer, composer, faq, form, intents, store
 from .actions import reply
 
 WHERE_TO_GO = {
@@ -74,9 +74,12 @@ def _answer(message: str, conversation: dict | None) -> dict:
     decision = answer.decide(retrieval)
     best = retrieval.best
     if decision == "answer":
+        retrieved = [_source(c) for c in retrieval.candidates[:3]]
+        composed = _composed(message, retrieval) if composer.enabled() else None
+        if composed is not None:
+            return composed | {"confidence": best.confidence, "retrieved": retrieved}
         return reply("answer", best.passage, sources=[_source(best)],
-                     confidence=best.confidence, retrieved=[_source(c) for c in
-                                                            retrieval.candidates[:3]])
+                     confidence=best.confidence, retrieved=retrieved)
     if decision == "clarify":
         first, second = retrieval.candidates[:2]
         return reply("clarify", _("Do you mean %(a)s or %(b)s?", a=first.title, b=second.title),
@@ -92,6 +95,17 @@ def _answer(message: str, conversation: dict | None) -> dict:
     result = _fallback(retrieval)
     result["confidence"] = best.confidence if best else 0.0
     return result
+
+
+def _composed(message: str, retrieval) -> dict | None:
+    """The optional composer's answer from the passages of the documents that fit, each
+    cited source linked; None (answer extractively) when it fails or cites nothing."""
+    threshold = float(current_app.config["ASSISTANT_ANSWER_THRESHOLD"])
+    fitting = [c for c in retrieval.candidates[:3] if c.confidence >= threshold]
+    result = composer.compose(message, [(c.title, c.passage) for c in fitting])
+    if result is None:
+        return None
+    return reply("answer", result.text, sources=[_source(fitting[i]) for i in result.cited])
 
 
 def _act(user, intent, message: str, conversation: dict | None) -> dict:
