@@ -38,8 +38,9 @@ QUESTION_WORDS = re.compile(r"\b(hoe|wat|wanneer|waar|wie|welke|welk|waarom|mag|
                             r"when|where|who|which|can|do|does)\b|\?")
 SHORT_PASSAGE = 6  # sentences; a section this short is shown whole
 MAX_STEPS = 8  # a numbered procedure up to this long is shown with all its steps
-# How a sentence is scored (choose_passage): its share of the question's rare words counts
-# 1; these weigh the rest. Tuned on the even lines of benchmarks/eval/assistant.jsonl.
+# How a section is scored (choose_passage): its share of the question's rare words counts
+# 1; these weigh the rest. Tuned on the even lines of benchmarks/eval/assistant.jsonl
+# (`assistant_eval.py --tune-passages`); the held-out set checks them.
 PASSAGE_WEIGHTS = {"heading": 0.5, "similarity": 0.25, "engine": 0.5, "length": 0.5,
                    "type": 0.5, "cue": 1.0}
 
@@ -220,13 +221,13 @@ def choose_passage(doc: dict, words: list[str], passages: list | None = None,
     return text, sec.anchor, round(scores[k], 3)
 
 
-def trim(units: list[tuple[str, bool]], words: list[str], best_of: int = 3,
+def trim(units: list[tuple[str, str | bool]], words: list[str], best_of: int = 3,
          types: list[re.Pattern] | None = None) -> str:
     """A short section whole, else the ``best_of`` sentences sharing the rarest words with
-    the question (a sentence stating the kind of fact asked for counts as one more rare
-    word), each with the sentence after it (answers often follow the sentence that
-    restates the question) and, for a list item, the sentence that opens its list; the
-    first ones when none match."""
+    the question (the first ones when none does; when none of them states the kind of fact
+    asked for, the best one that does takes the last place), each with the sentence after
+    it (answers often follow the sentence that restates the question); a list item with the
+    sentence that opens its list, a step of a numbered procedure with all its steps."""
     if len(units) <= SHORT_PASSAGE:
         return " ".join(u for u, _item in units)
     tokens = [(_tokens(u), normalise(u)) for u, _item in units]
