@@ -664,6 +664,12 @@ def _0060_chat_faq(db: sqlite_utils.Database) -> None:
     )
 
 
+def _0070_chat_message_extra(db: sqlite_utils.Database) -> None:
+    """What a reply showed besides its text (links, related articles, choice buttons), so a
+    reloaded or JavaScript-free page shows the conversation as it was."""
+    _script(db, "ALTER TABLE chat_messages ADD COLUMN extra TEXT NOT NULL DEFAULT '{}';")
+
+
 MIGRATIONS = [
     ("0001_accounts", _0001_accounts),
     ("0002_desk", _0002_desk),
@@ -683,6 +689,7 @@ MIGRATIONS = [
     ("0040_audit_log", _0040_audit_log),
     ("0050_worker_jobs", _0050_worker_jobs),
     ("0060_chat_faq", _0060_chat_faq),
+    ("0070_chat_message_extra", _0070_chat_message_extra),
 ]
 
 

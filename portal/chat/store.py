@@ -29,8 +29,10 @@ def get_conversation(user_id: int, conversation_id: int) -> dict:
     return _conversation(row)
 
 
-def latest_conversation(user_id: int) -> dict | None:
-    row = get_db().execute("SELECT * FROM chat_conversations WHERE user_id = ?"
+def latest_conversation(user_id: int, *, open_only: bool = False) -> dict | None:
+    """The user's latest conversation; with ``open_only`` not one handed over to the desk."""
+    where = " AND status != 'handed_over'" if open_only else ""
+    row = get_db().execute(f"SELECT * FROM chat_conversations WHERE user_id = ?{where}"
                            " ORDER BY updated_at DESC, id DESC LIMIT 1", [user_id]).fetchone()
     return _conversation(row) if row else None
 
@@ -52,19 +54,29 @@ def update_conversation(db, conversation_id: int, **values) -> None:
                [*values.values(), conversation_id])
 
 
+EXTRA_KEYS = ("links", "related", "choices")  # what a reply shows besides text and sources
+
+
 def add_message(db, conversation_id: int, role: str, body: str, action: str | None = None,
-                confidence: float | None = None, sources=()) -> int:
+                confidence: float | None = None, sources=(), extra: dict | None = None) -> int:
+    kept = {key: (extra or {})[key] for key in EXTRA_KEYS if (extra or {}).get(key)}
     return db.execute(
         "INSERT INTO chat_messages (conversation_id, role, body, action, confidence, sources,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " extra, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [conversation_id, role, body, action, confidence,
-         json.dumps(list(sources), ensure_ascii=False), timeutil.iso()]).lastrowid
+         json.dumps(list(sources), ensure_ascii=False), json.dumps(kept, ensure_ascii=False),
+         timeutil.iso()]).lastrowid
 
 
 def messages(conversation_id: int) -> list[dict]:
     rows = get_db().execute("SELECT * FROM chat_messages WHERE conversation_id = ? ORDER BY id",
                             [conversation_id]).fetchall()
-    return [{**dict(r), "sources": json.loads(r["sources"] or "[]")} for r in rows]
+    out = []
+    for r in rows:
+        extra = json.loads(r["extra"] or "{}")
+        out.append({**dict(r), "sources": json.loads(r["sources"] or "[]"),
+                    **{key: extra.get(key, []) for key in EXTRA_KEYS}})
+    return out
 
 
 def set_feedback(user_id: int, message_id: int, value: int, comment: str | None) -> None:

@@ -45,8 +45,8 @@ def ask():
     if user is not None and not request.form.get("new"):
         conversation_id = parsing.integer(request.form.get("conversation_id") or None,
                                           "conversation_id", {}, low=1)
-        if conversation_id is None:
-            latest = store.latest_conversation(user.id)
+        if conversation_id is None:  # the panel on a new page: go on, unless handed over
+            latest = store.latest_conversation(user.id, open_only=True)
             conversation_id = latest["id"] if latest else None
     try:
         turn = service.handle(user, raw, conversation_id)

@@ -62,3 +62,48 @@ def test_ask_follow_the_source_sign_up_and_hand_over(live_server, page, make_use
     with page.expect_navigation():
         source.click()
     assert "/kennisbank/parkeerdata-opvragen" in page.url
+
+
+def test_the_panel_after_a_handover_errors_scrolling_and_feedback_focus(live_server, page,
+                                                                        make_user):
+    app, base = live_server.app, live_server.url
+    load_knowledge(app)
+    user = make_user()
+    from portal.chat import service as chat
+    from tests.desk_support import acting
+
+    with acting(app):  # an earlier conversation, handed over to the desk
+        first = chat.handle(user, "ik wil een medewerker spreken")
+        chat.handle(user, "ja", first["conversation_id"])
+    _login(page, base, user)
+    page.goto(f"{base}/kennisbank/")
+    page.locator(".chat-panel summary").click()
+    log = page.locator("#panel-log")
+
+    def say(text):
+        page.wait_for_function("() => !document.querySelector("
+                               "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
+        field = page.locator("#panel-form-message")
+        field.fill(text)
+        field.press("Enter")
+
+    # A new page's panel starts a new conversation: the question is answered, not filed.
+    say("hoe vraag ik parkeergegevens aan")
+    expect(log).to_contain_text("Vraag de parkeergegevens aan bij de Datashop.")
+    expect(log).not_to_contain_text("DS-")
+    # A refused message says why, in the log (htmx swaps no 4xx by itself).
+    say("   ")
+    expect(log.locator(".chat-error")).to_have_count(1)
+    # The newest turn is in view after several.
+    for question in ("hoe lang duurt een data-aanvraag", "hoe vraag ik parkeergegevens aan",
+                     "hoe lang duurt een data-aanvraag"):
+        say(question)
+    expect(log.locator(".chat-assistant")).to_have_count(5)
+    page.wait_for_function("() => { const l = document.querySelector('#panel-log');"
+                           " return l.scrollHeight > l.clientHeight"
+                           " && l.scrollTop + l.clientHeight >= l.scrollHeight - 2; }")
+    # Feedback by keyboard keeps the focus in the conversation.
+    thumbs = log.locator(".chat-feedback button[value='up']").last
+    thumbs.focus()
+    thumbs.press("Enter")
+    expect(log.locator("[role=status]").last).to_be_focused()
