@@ -86,3 +86,23 @@ def test_a_numbered_procedure_is_given_with_all_its_steps():
     assert anchor == "toegang-aanvragen"
     for step in ("Dien een aanvraag in", "Je leidinggevende keurt", "korte introductie"):
         assert step in text
+
+
+def test_a_sentence_that_opens_a_list_comes_with_the_list():
+    doc = {"type": "howto", "summary": "", "body": """
+## Wanneer is een DPIA verplicht?
+
+Een DPIA is verplicht als een verwerking waarschijnlijk een hoog risico oplevert. Dat is in
+ieder geval zo bij:
+
+- stelselmatige monitoring van mensen in de openbare ruimte;
+- het koppelen van grote bestanden met gevoelige gegevens;
+- profilering die gevolgen heeft voor inwoners.
+
+De privacy officer van je dienst helpt je bij de afweging. Twijfel je, doe dan eerst de
+korte pre-DPIA. Die duurt een halfuur. Je vindt hem op het intranet. Daarna weet je of een
+volledige DPIA nodig is. Leg de uitkomst vast in het dossier.
+"""}
+    text, _anchor, _ = choose(doc, "wanneer is een dpia verplicht bij een verwerking")
+    assert "zo bij:" in text
+    assert "stelselmatige monitoring" in text and "profilering" in text

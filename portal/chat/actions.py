@@ -10,6 +10,7 @@ runs ``execute(pending)`` only after the user confirms.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..desk import queue as desk_queue
 from ..desk import service as desk
@@ -71,15 +72,22 @@ def ticket_status(user, slots: dict) -> dict:
                 items = desk_queue.search_requests(user, word, limit=5)["items"]
                 if items:
                     break
-    if not items:
-        found = desk_queue.list_tickets(user, {"status": "open", "requester": "me"}, limit=5)
-        items = found["items"]
+    more = 0
+    if not items:  # the open ones, those waiting for the user's answer first
+        found = desk_queue.list_tickets(user, {"status": "open", "requester": "me"}, limit=500)
+        ordered = sorted(found["items"], key=lambda t: t["status"] != "waiting")
+        items, more = ordered[:5], found["total"] - min(5, len(ordered))
     if not items:
         return reply("ticket_status", _("You have no open requests."),
                      links=[{"label": _("My requests"), "url": "/mijn-aanvragen"}])
     text = " ".join(_ticket_line(t) for t in items)
+    links = [_ticket_link(t) for t in items]
+    if more > 0:
+        text += " " + ngettext("And %(num)d more open request.", "And %(num)d more open requests.",
+                               more)
+        links.append({"label": _("My requests"), "url": "/mijn-aanvragen"})
     return reply("ticket_status", text, ticket=items[0]["number"] if len(items) == 1 else None,
-                 links=[_ticket_link(t) for t in items])
+                 links=links)
 
 
 def new_request(user, slots: dict, message: str) -> dict:
@@ -154,7 +162,23 @@ def _event_link(event: dict) -> dict:
     return {"label": event["title"], "url": f"/agenda/{event['id']}"}
 
 
+def _signed_up(event: dict) -> bool:
+    return bool(event.get("my_registration")) and \
+        event["my_registration"]["status"] in ("confirmed", "waitlisted")
+
+
 def event_list(user, slots: dict) -> dict:
+    if slots.get("mine"):
+        items = [e for e in _matching_events(user, None) if _signed_up(e)]
+        if not items:
+            return reply("event_list", _("You are not signed up for any upcoming event."),
+                         links=[{"label": _("Agenda"), "url": "/agenda"}])
+        lines = [_event_line(e) + (" (" + _("waiting list") + ")" if
+                                   e["my_registration"]["status"] == "waitlisted" else "")
+                 for e in items]
+        return reply("event_list", _("You are signed up for: %(list)s.", list="; ".join(lines)),
+                     event=items[0]["id"], links=[_event_link(e) for e in items[:5]] + [
+                         {"label": _("My events"), "url": "/mijn-aanmeldingen"}])
     items = _matching_events(user, slots.get("event_hint"), slots.get("module"))[:5]
     if not items:
         return reply("event_list", _("I found no upcoming events about that."),
@@ -168,8 +192,13 @@ def propose_event(user, action: str, slots: dict) -> dict:
     """Find the event and ask for confirmation; nothing changes yet."""
     items = _matching_events(user, slots.get("event_hint"))
     if action == "event_cancel":
-        items = [e for e in items if e.get("my_registration")
-                 and e["my_registration"]["status"] in ("confirmed", "waitlisted")]
+        items = [e for e in items if _signed_up(e)]
+    elif items and _signed_up(items[0]):  # nothing to propose: say how it stands
+        event = items[0]
+        text = (_("You are already on the waiting list for %(event)s.", event=_event_line(event))
+                if event["my_registration"]["status"] == "waitlisted" else
+                _("You are already signed up for %(event)s.", event=_event_line(event)))
+        return reply(action, text, event=event["id"], links=[_event_link(event)])
     if not items:
         text = (_("You are not signed up for an upcoming event like that.")
                 if action == "event_cancel" else _("I found no upcoming event like that."))

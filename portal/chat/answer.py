@@ -252,6 +252,13 @@ def trim(units: list[tuple[str, str | bool]], words: list[str], best_of: int = 3
                 chosen |= set(range(lead, end + 1))
             if lead > 0 and units[lead - 1][0].endswith(":"):
                 chosen.add(lead - 1)
+    for i in sorted(chosen):  # a sentence that opens a list comes with the list
+        if units[i][0].endswith(":") and i + 1 < len(units) and units[i + 1][1]:
+            end = i + 1
+            while end + 1 < len(units) and units[end + 1][1] == units[i + 1][1] \
+                    and end - i < MAX_STEPS:
+                end += 1
+            chosen |= set(range(i + 1, end + 1))
     return " ".join(units[i][0] for i in sorted(chosen))
 
 

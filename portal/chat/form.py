@@ -48,7 +48,9 @@ def _reply(text: str, pending: dict | None, choices=(), **extra) -> dict:
     query = {"onderwerp": subject[:200]} if subject else {}
     url = f"/aanvraag/{values.get('type') or 'other'}" + (f"?{urlencode(query)}" if query else "")
     return {"action": "new_request", "reply": text, "pending": pending,
-            "choices": [{"id": key, "title": str(label), "url": url} for key, label in choices],
+            # A button sends its key ("ja", "annuleer", a type), which every step accepts.
+            "choices": [{"id": key, "title": str(label), "url": url, "value": key}
+                        for key, label in choices],
             "links": [{"label": _("Open the prefilled request form"), "url": url}],
             "request_type": values.get("type"), **extra}
 
@@ -94,7 +96,7 @@ def _question(values: dict, name: str) -> str:
     if name == "personal_data":
         return _("Does it involve personal data?")
     field = _extra_field(values, name)
-    return str(field.label) + "?" if field is not None else ""
+    return str(field.label).rstrip(" ?") + "?" if field is not None else ""
 
 
 def _ask(pending: dict, prefix: str = "") -> dict:
@@ -103,7 +105,7 @@ def _ask(pending: dict, prefix: str = "") -> dict:
     if not todo:
         pending["ask"] = "confirm"
         return _reply((prefix + " " if prefix else "") + _summary(values), pending,
-                      choices=[("ja", _("Yes, submit")), ("annuleer", _("Cancel"))])
+                      choices=[("ja", _("Yes, submit")), ("annuleer", _("No, stop"))])
     name = pending["ask"] = todo[0]
     text = _question(values, name)
     if name not in ("type", "desired_date", "personal_data") and not name.startswith("extra."):
@@ -128,8 +130,8 @@ def _summary(values: dict) -> str:
     for name in _fields({k: v for k, v in values.items() if not k.startswith("extra.")}):
         if name.startswith("extra.") and name in values:
             field = _extra_field(values, name)
-            rows.append((str(field.label), _label(values, name, values[name])))
-    lines = "; ".join(f"{label}: {value}" for label, value in rows)
+            rows.append((str(field.label).rstrip(" ?"), _label(values, name, values[name])))
+    lines = "; ".join(f"{label}: {str(value).rstrip(' .;')}" for label, value in rows)
     return _("This is your request: %(lines)s. Shall I submit it? Answer \u201cja\u201d to "
              "submit or \u201cannuleer\u201d to stop.", lines=lines)
 
@@ -213,7 +215,7 @@ def step(user, pending: dict, message: str) -> dict:
         if not YES.match(norm):
             return _reply(_("Answer \u201cja\u201d to submit the request or \u201cannuleer\u201d "
                             "to stop."), pending,
-                          choices=[("ja", _("Yes, submit")), ("annuleer", _("Cancel"))])
+                          choices=[("ja", _("Yes, submit")), ("annuleer", _("No, stop"))])
         return _create(user, pending)
     name = pending["ask"]
     if name not in _fields(pending["values"]):  # a stale state: ask what is missing

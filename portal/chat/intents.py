@@ -43,8 +43,9 @@ CONFIRM = re.compile(r"^(ja|jazeker|ja graag|ja hoor|bevestig|bevestigen|akkoord
 HANDOVER = _any(r"\b(medewerker|mens|persoon) (spreken|nodig)", r"\bmag ik een (mens|medewerker)",
                 r"\bkan ik iemand (bellen|spreken)", r"\bterugbellen\b", r"\bterug bellen\b",
                 r"\bcontact met iemand\b", r"\biemand (spreken|bellen)\b",
-                r"\b(talk|speak) to (a )?(human|person|someone)\b", r"\bhandover\b",
-                r"\bmet een mens\b")
+                r"\b(talk|speak) (to|with) (a |an )?(human|person|someone|colleague|employee)\b",
+                r"\bhandover\b", r"\bmet een mens\b", r"\bis (er|daar) iemand\b",
+                r"\biemand van (de datashop|jullie)\b.*\b(spreken|bellen|spreek)\b")
 
 INJECTION = _any(r"\b(negeer|vergeet|ignore|forget)\b.*\b(instructies|regels|instructions|rules|"
                  r"prompt)", r"\bsysteem ?prompt\b", r"\bsystem ?prompt\b", r"^system:",
@@ -86,7 +87,8 @@ NEW_REQUEST = _any(r"\bnieuwe aanvraag\b", r"\b(aanvraag|request|ticket|verzoek)
                    r"\b(aanvragen|laten (doen|maken))\b",
                    r"\bik wil graag een analyse laten doen\b", r"\bonderzoek aanvragen\b",
                    r"\bkun je dat (voor me )?(indienen|aanvragen)\b", r"\bkan je dat aanvragen\b",
-                   r"\bik heb cijfers nodig\b", r"\baanvraag indienen\b")
+                   r"\bik heb cijfers nodig\b", r"\baanvraag indienen\b",
+                   r"\bik wil een \w*(vraag|aanvraag) (indienen|stellen|doen)\b")
 
 REQUEST_TYPES = (
     ("udc_research", r"\budc\b|\burban data center\b|\bcbs microdata\b"),
@@ -95,7 +97,7 @@ REQUEST_TYPES = (
     ("open_data", r"\bopen data\b|\bpubliceren\b"),
     ("other", r"\bverkeerd\b|\bfout\b|\bklopt niet\b"),
     ("dashboard", r"\bdashboard\b"),
-    ("analysis", r"\banalyse\b|\bonderzoek\b|\beffect van\b"),
+    ("analysis", r"\banalyse(vraag)?\b|\bonderzoek\b|\beffect van\b"),
     ("data_delivery", r"\bdataset\b|\bdata\b|\bcijfers\b|\baantal\b|\bexport\b|\bper (wijk|buurt)\b"),
 )
 
@@ -127,7 +129,13 @@ ENROL = _any(r"\b(inschrijven|schrijf me in|meld me aan|aanmelden|enrol|enroll|s
              r"\b(module|leerlijn|privacy en avg|datakwaliteit|statistiek|visualiseren|introductie)\b",
              r"\bik wil\b.*\bmodule\b.*\bvolgen\b", r"^inschrijven (privacy|datakwaliteit|statistiek|visualiseren|introductie)")
 MY_LEARNING = _any(r"\bhoe ver ben ik\b", r"\bmijn voortgang\b", r"\bmodules heb ik\b",
-                   r"\bheb ik de quiz\b", r"\bpogingen heb ik\b", r"\bmy (progress|learning)\b")
+                   r"\bheb ik de quiz\b", r"\bpogingen heb ik\b", r"\bmy (progress|learning)\b",
+                   r"\bwat heb ik (al )?(gedaan|afgerond|gehaald)\b.*\b(leerlijn|modules?)\b")
+# "Voor welke bijeenkomsten ben ik aangemeld?": the user's own sign-ups, not the agenda.
+MY_EVENTS = _any(r"\b(waar|waarvoor|voor welke \w+) ben ik (voor )?(aangemeld|ingeschreven)\b",
+                 r"\bmijn (aanmeldingen|inschrijvingen)\b",
+                 r"\bben ik (al )?(aangemeld|ingeschreven) voor\b.*" + EVENT_WORDS,
+                 r"\bwhat am i (signed up|registered) for\b")
 
 
 def ticket_number(norm: str) -> str | None:
@@ -184,6 +192,8 @@ def detect(text: str) -> Intent:
         return Intent("ticket_status", slots)
     if category:
         return Intent("out_of_scope", {"category": category})
+    if MY_EVENTS.search(norm):
+        return Intent("event_list", {"mine": True})
     if MY_LEARNING.search(norm):
         return Intent("my_learning", {"module": _first(MODULES, norm)})
     module = _first(MODULES, norm)

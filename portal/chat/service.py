@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from .. import parsing
@@ -33,8 +34,8 @@ WHERE_TO_GO = {
                     "portal or your manager."),
     "it": lambda: _("For laptops, passwords, printers and software contact the IT service desk."),
     "general": lambda: "",
-    "injection": lambda: _("I answer questions about data and the Datashop, and I only show "
-                           "what you yourself may see."),
+    "injection": lambda: _("I only show what you yourself may see, and do only what you "
+                           "yourself may do."),
 }
 ACTIONS_NEEDING_LOGIN = ("ticket_status", "event_list", "event_signup", "event_cancel",
                          "handover", "enrol", "my_learning")
@@ -61,11 +62,14 @@ def _fallback(retrieval, category: str | None = None, offer_handover: bool = Tru
             text += " " + where
         return reply("fallback", text, category=category)
     text = _("I do not know the answer to that.")
-    related = [_source(c) for c in retrieval.candidates[:3]] if retrieval else []
-    if related:
-        text += " " + _("Maybe this helps:")
+    if str(get_locale() or "nl").startswith("en"):  # the knowledge base is written in Dutch
+        text += " " + _("The knowledge base is in Dutch: a question in Dutch works best.")
     if offer_handover:
-        text += " " + _("Or ask me for a colleague (\u201cik wil een medewerker spreken\u201d).")
+        text += " " + _("You can also ask me for a colleague (\u201cik wil een medewerker "
+                        "spreken\u201d).")
+    related = [_source(c) for c in retrieval.candidates[:3]] if retrieval else []
+    if related:  # the articles follow the text as a list
+        text += " " + _("Maybe this helps:")
     return reply("fallback", text, related=related)
 
 
@@ -153,9 +157,10 @@ def _transcript(conversation_id: int | None, message: str) -> tuple[str, str]:
     if links:
         lines += ["", _("Articles the assistant found:")]
         lines += [f"- {title}: {base}{url}" for url, title in links.items()]
-    first = next((q for q in questions if intents.detect(q).name not in
-                  ("handover", "confirm", "greeting")), questions[0] if questions else "")
-    return " ".join(first.split())[:200], "\n".join(lines)
+    # The subject is the latest real question: the one the assistant could not answer.
+    latest = next((q for q in reversed(questions) if intents.detect(q).name not in
+                   ("handover", "confirm", "greeting")), questions[-1] if questions else "")
+    return " ".join(latest.split())[:200], "\n".join(lines)
 
 
 def _execute(user, pending: dict, conversation: dict | None, message: str) -> dict:
@@ -211,7 +216,8 @@ def _save(user, conversation: dict | None, message: str, result: dict) -> dict:
         cid = conversation["id"]
         store.add_message(db, cid, "user", message)
         message_id = store.add_message(db, cid, "assistant", result["reply"], result["action"],
-                                       result.get("confidence"), result.get("sources", []))
+                                       result.get("confidence"), result.get("sources", []),
+                                       extra=result)
         values = {"pending": result.get("pending")}
         if result["action"] == "clarify" or (result["action"] == "fallback"
                                               and not result.get("category")):
@@ -264,8 +270,10 @@ def backlog_groups(limit: int = 200, similarity: float | None = None) -> list[di
     apart. When the engine cannot embed right now (keyword-only, model still loading) the
     questions are grouped by shared content words instead (Jaccard >= 0.5)."""
     done = faq.answered_questions()  # answered by a published FAQ entry since
+    # Only questions for the knowledge base: not greetings, requests for a person, actions,
+    # out-of-scope topics or messages added to a handed-over request.
     rows = [row for row in store.unanswered(limit)
-            if intents.detect(row["question"]).name not in ("confirm", "greeting", "empty")
+            if intents.detect(row["question"]).name == "question"
             and row["question"] not in done]
     questions = [row["question"] for row in rows]
     vectors = search.embed(questions) if questions else None
