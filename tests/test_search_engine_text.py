@@ -126,3 +126,13 @@ def test_fusion_never_lets_dense_outvote_the_top_keyword_result():
 def test_collapse_keeps_the_best_chunk_per_document():
     hits = [(1, "a", 5.0), (2, "b", 4.0), (3, "a", 3.0)]
     assert fusion.collapse(hits) == [("a", 1, 5.0), ("b", 2, 4.0)]
+
+
+def test_a_separable_verb_is_searched_as_the_whole_verb():
+    from portal.search.text import query_terms, stem
+
+    assert stem("aanvragen") in query_terms("Hoe vraag ik data aan?")
+    assert stem("afmelden") in query_terms("hoe meld ik me af")
+    assert stem("opvragen") in query_terms("waar vraag ik de cijfers op")
+    # only a particle that closes the question: "aan" inside it is just a stopword
+    assert query_terms("data aan de raad") == [stem("data"), stem("raad")]

@@ -144,13 +144,30 @@ def index_terms(text: str) -> list[str]:
     return out
 
 
+# Separable verbs: in "Hoe vraag ik data aan?" the particle closes the clause and the verb
+# is "aanvragen". A particle ending the query is joined to each content word before it, as
+# the infinitive ("aan" + "vraag" -> aanvraag; "af" + "meld" + "en" -> afmelden); joins
+# that are no word match nothing.
+PARTICLES = frozenset("aan af op in uit mee door terug toe bij na".split())
+
+
+def _separable(words: list[str]) -> list[str]:
+    if len(words) < 3 or words[-1] not in PARTICLES:
+        return []
+    particle = words[-1]
+    return [particle + word + ending for word in words[:-1]
+            if word not in STOPWORDS and len(word) >= 3 and not word.isdigit()
+            for ending in ("", "en")]
+
+
 def query_terms(text: str) -> list[str]:
-    """Distinct stems of a query, in order. Stopwords are dropped unless the
-    query has nothing else ("wie is het" still finds text with those words)."""
+    """Distinct stems of a query, in order, with the verbs of separable particles. Stopwords
+    are dropped unless the query has nothing else ("wie is het" still finds text with those
+    words)."""
     words = tokens(text)
     kept = [w for w in words if w not in STOPWORDS] or words
     out: list[str] = []
-    for word in kept:
+    for word in kept + _separable(words):
         for term in [stem(word)] + [stem(p) for p in split_compound(word)]:
             if term not in out:
                 out.append(term)
