@@ -23,11 +23,15 @@ _maps: dict[str, tuple[tuple, "_Map"]] = {}  # database file -> (index state, ma
 
 class _Map:
     def __init__(self, rows):
-        rows = sorted(tuple(row) for row in rows)
+        """``rows``: (chunk_id, document_id, type) in any order, streamed (not kept)."""
         owners: dict[tuple[str, str], int] = {}
-        self.ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-        self.owner = np.fromiter((owners.setdefault((row[1], row[2]), len(owners))
-                                  for row in rows), dtype=np.int32, count=len(rows))
+        ids, owner = [], []
+        for chunk_id, document_id, doc_type in rows:
+            ids.append(chunk_id)
+            owner.append(owners.setdefault((document_id, doc_type), len(owners)))
+        order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")
+        self.ids = np.asarray(ids, dtype=np.int64)[order]
+        self.owner = np.asarray(owner, dtype=np.int32)[order]
         self.documents = list(owners)  # [(document_id, type)]
 
     def find(self, chunk_ids: list[int]) -> list[tuple[str, str] | None]:
@@ -57,9 +61,9 @@ def index_state(db) -> tuple:
 
 
 def _load(db) -> _Map:
-    return _Map(db.execute(
+    return _Map(db.execute(  # streamed: rows are not kept
         "SELECT c.id, c.document_id, d.type FROM search_chunks c "
-        "JOIN search_documents d ON d.document_id = c.document_id").fetchall())
+        "JOIN search_documents d ON d.document_id = c.document_id"))
 
 
 def _current(db, state: tuple) -> _Map:
