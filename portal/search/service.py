@@ -18,6 +18,7 @@ mode "keyword" and a translated notice.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import time
@@ -231,6 +232,8 @@ def _load_in_background(config):
 
 def _warm_owners(config) -> None:
     """Read the passage -> document map before the first query needs it."""
+    if not os.path.exists(config["DATABASE"]):  # nothing indexed yet; do not create it
+        return
     try:
         db = connect(config["DATABASE"])
     except Exception:  # noqa: BLE001 - the first query reads it instead
