@@ -223,6 +223,7 @@ def start_engine(app):
 def _load_in_background(config):
     if config.get("SEARCH_ENGINE", "hybrid") == "keyword":
         return None
+
     def then():
         store.load(store.index_path(config))
         _warm_owners(config)
