@@ -18,7 +18,7 @@ import threading
 import numpy as np
 
 _lock = threading.Lock()
-_maps: dict[str, tuple[tuple, "_Map"]] = {}  # database file -> (index state, map)
+_maps: dict[str, tuple[tuple, _Map]] = {}  # database file -> (index state, map)
 
 
 class _Map:

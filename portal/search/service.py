@@ -241,7 +241,7 @@ def _warm_owners(config) -> None:
         return
     try:
         owners.warm(db)
-    except Exception:  # noqa: BLE001 - e.g. no search tables yet
+    except Exception:  # e.g. no search tables yet
         log.debug("passage map not read in advance", exc_info=True)
     finally:
         db.conn.close()
