@@ -1,10 +1,14 @@
 """gunicorn settings for production: `gunicorn` (or `gunicorn -c gunicorn.conf.py`) in the project.
 
-Every worker loads the search engine in a background thread right after it has
-loaded the app (post_worker_init, which runs after the fork in each worker, with
-or without preload_app). Until a worker's engine is ready it answers searches by
-keyword with the usual notice; no request waits for a model load, and /healthz
-says "loading" or "ready". Override any setting on the command line, e.g.
+The master imports and creates the app once (preload_app) and forks the workers
+from it, so the workers do not each spend a second importing Flask, the features
+and numpy on the same cores. create_app() opens no database connection and starts
+no thread, so nothing of SQLite or of the engine crosses the fork. Every worker
+then loads the search engine in a background thread (post_worker_init, after the
+fork). Until a worker's engine is ready it answers searches by keyword with the
+usual notice; no request waits for a model load, and /healthz says "loading" or
+"ready". With preload_app a code change needs a restart, not a HUP
+(PORTAL_PRELOAD=0 turns it off). Override any setting on the command line, e.g.
 `gunicorn -b 0.0.0.0:8000 -w 4`, or with GUNICORN_CMD_ARGS.
 """
 
@@ -18,6 +22,7 @@ workers = int(os.environ.get("PORTAL_WORKERS", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("PORTAL_THREADS", "4"))
 timeout = 60
+preload_app = os.environ.get("PORTAL_PRELOAD", "1") != "0"
 accesslog = os.environ.get("PORTAL_ACCESS_LOG")  # e.g. "-" for stdout
 
 

@@ -5,7 +5,7 @@ the algorithm register's texts (../shared/data/algoritmeregister.json, or
 PORTAL_REGISTER_JSON), repeated with variations, chunked and keyword-indexed
 the normal way. Their vectors come from a fast random embedder (embedding
 100,000 chunks with the real model would take half an hour and does not change
-what a flat faiss search costs). Queries are then run end to end through
+what an exhaustive faiss search costs). Queries are then run end to end through
 service.search() in a fresh process with the real packaged model embedding
 each query (default runtime: ONNX int8, one thread; --runtime torch for
 sentence-transformers), faiss on one OpenMP thread. Resident memory is read from
@@ -172,8 +172,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:  # export once, outside the timed processes
         embedder.export_onnx(_app(tmp).config)
-    print("faiss flat inner product, 1 OpenMP thread; timings share the cores with other "
-          "work on this machine (noisy)\n")
+    print("faiss exhaustive inner product (float16 index), 1 OpenMP thread; timings share the "
+          "cores with other work on this machine (noisy)\n")
     rows, machine_line = [], ""
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix=f"search-speed-{size}-") as tmp:

@@ -311,3 +311,44 @@ def test_a_repeated_query_is_embedded_once(app):
     assert Counting.calls == 1 and (first == again).all()
     embedder.encode_query(model, "iets anders")
     assert Counting.calls == 2
+
+
+def test_a_word_in_most_passages_does_not_widen_the_keyword_results(tmp_path):
+    """"meldingen" is in every document here: next to a rarer word it adds nothing to
+    bm25 (FTS5 clamps its idf to ~0), so it is left out of the match instead of
+    listing every passage; on its own it still finds them all."""
+    docs = {f"m{n}.md": f"# Meldingen {topic}\n\nMeldingen over {topic} in de wijk {n}.\n"
+            for n, topic in enumerate(["afval", "verlichting", "tegels", "graffiti"])}
+    write_docs(tmp_path / "knowledge", docs)
+    app = make_app(tmp_path, SEARCH_ENGINE="keyword")
+    sync_and_build(app)
+    with app.app_context():
+        both = service.search("meldingen graffiti")
+        rare = service.search("graffiti")
+        common = service.search("meldingen")
+    assert ids(both) == ids(rare) == ["m3"]
+    assert sorted(ids(common)) == ["m0", "m1", "m2", "m3"]
+    assert "<mark>Meldingen</mark>" in both.results[0].snippet  # still marked where shown
+
+
+def test_passage_owners_follow_a_rebuild(engine, tmp_path):
+    from portal.kb import service as kb
+    from portal.search import owners
+
+    with engine.app_context():
+        db = get_db()
+        assert ids(service.search("hittestress")) == []
+        before = owners.index_state(db)
+        write_docs(tmp_path / "knowledge", {"nieuw.md": "# Hittestress\n\nHitte in de stad."})
+        kb.sync_folders()
+        service.rebuild_index()
+        assert owners.index_state(db) != before
+        assert ids(service.search("hittestress"))[0] == "nieuw"
+        # A passage written after the map was read (a rebuild committing between the
+        # two statements) is looked up in SQL.
+        state = owners.index_state(db)
+        db.execute("INSERT INTO search_chunks (document_id, ordinal, text, embed_text) "
+                   "VALUES ('nieuw', 99, 'x', 'x')")
+        late = db.execute("SELECT max(id) FROM search_chunks").fetchone()[0]
+        found = owners.find(db, [late], state=state)
+    assert set(found) == {late} and found[late][0] == "nieuw"

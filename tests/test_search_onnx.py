@@ -231,6 +231,19 @@ def test_servers_load_the_engine_in_the_background(tmp_path, server):
         assert output.count("Booting worker") >= 2, output
 
 
+def test_creating_the_app_opens_no_database_and_starts_no_thread(tmp_path):
+    """gunicorn.conf.py preloads the app in the master and forks the workers from it:
+    a connection or a thread made by create_app() would be shared by, or missing in, them."""
+    import threading
+
+    from portal import create_app
+
+    before = {thread.ident for thread in threading.enumerate()}
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "t"})
+    assert {thread.ident for thread in threading.enumerate()} == before
+    assert not os.path.exists(app.config["DATABASE"])
+
+
 def test_benchmark_machine_description_names_cpu_and_runtime():
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:

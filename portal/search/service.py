@@ -18,6 +18,7 @@ mode "keyword" and a translated notice.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import time
@@ -29,9 +30,9 @@ import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
 
-from ..db import get_db
+from ..db import connect, get_db
 from ..kb import service as kb
-from . import embedder, fts, fusion, indexer, snippets, store, text
+from . import embedder, fts, fusion, indexer, owners, snippets, store, text
 
 log = logging.getLogger(__name__)
 KEYWORD_CHUNKS = 1000  # keyword passages considered per query
@@ -110,10 +111,7 @@ def _dense_docs(db, hits, types) -> list:
     """Nearest chunks → collapsed [(document_id, chunk_id, similarity)], type-filtered."""
     if not hits:
         return []
-    ids = [chunk_id for chunk_id, _ in hits]
-    sql = (f"SELECT c.id, c.document_id, d.type FROM search_chunks c JOIN search_documents d "
-           f"ON d.document_id = c.document_id WHERE c.id IN ({','.join('?' * len(ids))})")
-    found = {row[0]: (row[1], row[2]) for row in db.execute(sql, ids)}
+    found = owners.find(db, [chunk_id for chunk_id, _ in hits])
     wanted = set(types or ())
     chunk_hits = [(cid, found[cid][0], sim) for cid, sim in hits
                   if cid in found and (not wanted or found[cid][1] in wanted)]
@@ -225,7 +223,28 @@ def start_engine(app):
 def _load_in_background(config):
     if config.get("SEARCH_ENGINE", "hybrid") == "keyword":
         return None
-    return embedder.load_in_background(config, then=lambda: store.load(store.index_path(config)))
+
+    def then():
+        store.load(store.index_path(config))
+        _warm_owners(config)
+
+    return embedder.load_in_background(config, then=then)
+
+
+def _warm_owners(config) -> None:
+    """Read the passage -> document map before the first query needs it."""
+    if not os.path.exists(config["DATABASE"]):  # nothing indexed yet; do not create it
+        return
+    try:
+        db = connect(config["DATABASE"])
+    except Exception:  # noqa: BLE001 - the first query reads it instead
+        return
+    try:
+        owners.warm(db)
+    except Exception:  # e.g. no search tables yet
+        log.debug("passage map not read in advance", exc_info=True)
+    finally:
+        db.conn.close()
 
 
 def engine_state() -> dict:

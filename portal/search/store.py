@@ -1,4 +1,5 @@
-"""The vector index: a faiss flat inner-product index over normalised chunk vectors.
+"""The vector index: a faiss exhaustive inner-product index over normalised chunk vectors,
+stored as float16 (an older float32 IndexFlatIP file is read just as well).
 
 The file lives in INDEX_FOLDER as ``chunks.faiss``; faiss ids are chunk ids
 (IndexIDMap2), so no separate id map is needed. A rebuild writes a temporary
@@ -37,7 +38,11 @@ def write(path: Path, ids: np.ndarray, vectors: np.ndarray, dim: int) -> None:
     """Write a new index atomically (temp file in the same folder, then os.replace)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     faiss = _faiss()
-    index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    # Exhaustive inner product over float16 copies of the vectors: half the memory and
+    # about half the time of float32 (the scan is memory-bound: 3.6 instead of 6.5 ms at
+    # 100,000 passages); a similarity moves by less than 1e-4 (README, Figures, Search).
+    index = faiss.IndexIDMap2(faiss.IndexScalarQuantizer(
+        dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT))
     if len(ids):
         index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
                            np.ascontiguousarray(ids, dtype=np.int64))
