@@ -131,8 +131,10 @@ def test_collapse_keeps_the_best_chunk_per_document():
 def test_a_separable_verb_is_searched_as_the_whole_verb():
     from portal.search.text import query_terms, stem
 
-    assert stem("aanvragen") in query_terms("Hoe vraag ik data aan?")
+    terms = query_terms("Hoe vraag ik data aan?")
+    assert stem("aanvragen") in terms and stem("vragen") not in terms  # not "Veelgestelde vragen"
     assert stem("afmelden") in query_terms("hoe meld ik me af")
     assert stem("opvragen") in query_terms("waar vraag ik de cijfers op")
+    assert stem("aanmelden") in query_terms("meld ik me zo aan")  # a yes/no question
     # only a particle that closes the question: "aan" inside it is just a stopword
     assert query_terms("data aan de raad") == [stem("data"), stem("raad")]

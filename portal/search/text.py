@@ -145,19 +145,23 @@ def index_terms(text: str) -> list[str]:
 
 
 # Separable verbs: in "Hoe vraag ik data aan?" the particle closes the clause and the verb
-# is "aanvragen". A particle ending the query is joined to each content word before it, as
-# the infinitive ("aan" + "vraag" -> aanvraag; "af" + "meld" + "en" -> afmelden); joins
-# that are no word match nothing.
+# is "aanvragen", not "vragen" (which every "Veelgestelde vragen" title holds). Dutch main
+# clauses put the finite verb second (after a question word or a subject) or, in a yes/no
+# question, first; that verb is joined to the particle (as the infinitive too: "af" +
+# "meld" + "en" -> afmelden) and searched instead of the bare verb.
 PARTICLES = frozenset("aan af op in uit mee door terug toe bij na".split())
+_BEFORE_VERB = frozenset("""hoe waar wanneer wat wie waarom welke welk hoeveel ik je jij u we
+    wij jullie ze zij hij het dat dit er""".split())
 
 
-def _separable(words: list[str]) -> list[str]:
+def _separable(words: list[str]) -> tuple[str, list[str]] | None:
+    """(the bare verb, its joined forms) when a particle closes the clause, else None."""
     if len(words) < 3 or words[-1] not in PARTICLES:
-        return []
-    particle = words[-1]
-    return [particle + word + ending for word in words[:-1]
-            if word not in STOPWORDS and len(word) >= 3 and not word.isdigit()
-            for ending in ("", "en")]
+        return None
+    verb = words[1] if words[0] in _BEFORE_VERB else words[0]
+    if verb in STOPWORDS or verb in PARTICLES or len(verb) < 3 or verb.isdigit():
+        return None
+    return verb, [words[-1] + verb, words[-1] + verb + "en"]
 
 
 def query_terms(text: str) -> list[str]:
@@ -166,8 +170,12 @@ def query_terms(text: str) -> list[str]:
     words)."""
     words = tokens(text)
     kept = [w for w in words if w not in STOPWORDS] or words
+    separable = _separable(words)
+    if separable:
+        verb, joined = separable
+        kept = [w for w in kept if w not in (verb, words[-1])] + joined
     out: list[str] = []
-    for word in kept + _separable(words):
+    for word in kept:
         for term in [stem(word)] + [stem(p) for p in split_compound(word)]:
             if term not in out:
                 out.append(term)
