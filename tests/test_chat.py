@@ -450,3 +450,22 @@ def test_in_english_the_fallback_says_dutch_works_best_and_citizen_matters_are_r
     assert "I cannot help you with that" in passport and "14 070" in passport
     dutch = ask(client, "Hoe lang duurt een data-aanvraag?").get_data(as_text=True)
     assert "Nederlands werkt het best" not in dutch
+
+
+def test_a_button_left_under_an_earlier_question_does_not_answer_the_current_one(kb, make_user,
+                                                                                 login_as):
+    user = make_user()
+    client = login_as(user)
+    first = ask(client, "Ik wil een nieuwe aanvraag indienen").get_data(as_text=True)
+    assert 'name="step" value="type"' in first  # the buttons say which question they answer
+    ask(client, "other", step="type")  # the type, by its button
+    stale = ask(client, "analysis", step="type").get_data(as_text=True)  # the old button again
+    assert "earlier question" in stale or "eerdere vraag" in stale
+    assert "onderwerp" in stale.lower() or "subject" in stale.lower()  # asked again
+    ask(client, "Parkeerdruk per wijk")
+    from portal.chat import store
+
+    with acting(kb):
+        pending = store.latest_conversation(user.id)["pending"]
+    assert pending["values"]["type"] == "other" and pending["values"]["subject"] == \
+        "Parkeerdruk per wijk"

@@ -204,10 +204,15 @@ def start(user, slots: dict, message: str) -> dict:
                            "or open the prefilled form."))
 
 
-def step(user, pending: dict, message: str) -> dict:
-    """One answer to the form: cancel, confirm, or the value of the field asked."""
+def step(user, pending: dict, message: str, button_for: str | None = None) -> dict:
+    """One answer to the form: cancel, confirm, or the value of the field asked.
+
+    ``button_for`` is the step a clicked button belonged to: a button left under an
+    earlier question does not answer the current one; the current question is asked again."""
     pending = {"action": ACTION, "values": dict(pending.get("values") or {}),
                "ask": pending.get("ask"), "message": pending.get("message") or ""}
+    if button_for is not None and button_for != pending["ask"]:
+        return _ask(pending, _("That button belongs to an earlier question."))
     norm = normalise(message).strip()
     if CANCEL.match(norm) or (pending["ask"] == "confirm" and re.match(r"^(nee|no)\b", norm)):
         return _reply(_("OK, I have stopped; no request was submitted."), None)

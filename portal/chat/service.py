@@ -177,8 +177,10 @@ def _execute(user, pending: dict, conversation: dict | None, message: str) -> di
     return reply("fallback", _("There is nothing to confirm right now."))
 
 
-def handle(user, text, conversation_id: int | None = None, *, store_turn: bool = True) -> dict:
-    """Answer one message. ``user`` is None when not logged in (answers only, not stored)."""
+def handle(user, text, conversation_id: int | None = None, *, store_turn: bool = True,
+           button_for: str | None = None) -> dict:
+    """Answer one message. ``user`` is None when not logged in (answers only, not stored).
+    ``button_for``: the message is a button of the reply that asked that step (form.step)."""
     started = time.perf_counter()
     message = clean_message(text)
     if user is None and not kb.can_read(None):
@@ -193,7 +195,7 @@ def handle(user, text, conversation_id: int | None = None, *, store_turn: bool =
         result = actions.add_to_ticket(user, conversation["ticket_number"], message)
     elif conversation and conversation["pending"] and \
             conversation["pending"].get("action") == form.ACTION:
-        result = form.step(user, conversation["pending"], message)
+        result = form.step(user, conversation["pending"], message, button_for)
     elif conversation and conversation["pending"]:
         pending = conversation["pending"]
         if intent.name == "confirm":

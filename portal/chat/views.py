@@ -49,7 +49,8 @@ def ask():
             latest = store.latest_conversation(user.id, open_only=True)
             conversation_id = latest["id"] if latest else None
     try:
-        turn = service.handle(user, raw, conversation_id)
+        turn = service.handle(user, raw, conversation_id,
+                              button_for=request.form.get("step"))  # None when typed
     except DomainError as exc:
         return _page(status=exc.status, error=exc.message, message=(raw or "")[:200])
     if user is not None and not is_htmx():
