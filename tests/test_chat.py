@@ -4,6 +4,7 @@ confirmation before changes, handover with transcript, storage, retention, API a
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -337,8 +338,10 @@ def test_cli_batch_prints_json_lines_and_changes_nothing(kb, make_user, tmp_path
 def test_without_javascript_a_handover_shows_the_link_to_its_request(kb, make_user, login_as):
     client = login_as(make_user())
     for message in ("ik wil een medewerker spreken", "ja"):
-        token = csrf(client, "/assistent")
-        posted = client.post("/assistent", data={"message": message, "csrf_token": token})
+        page = client.get("/assistent").get_data(as_text=True)
+        data = {"message": message, "csrf_token": csrf(client, "/assistent"),
+                **dict(re.findall(r'name="(conversation_id)" value="(\d+)"', page))}
+        posted = client.post("/assistent", data=data)  # the page's own form, as it is
         assert posted.status_code == 303  # a plain form post: back to the page
     page = client.get("/assistent").get_data(as_text=True)
     number = page.split('href="/aanvragen/')[1].split('"')[0]
@@ -458,14 +461,67 @@ def test_a_button_left_under_an_earlier_question_does_not_answer_the_current_one
     client = login_as(user)
     first = ask(client, "Ik wil een nieuwe aanvraag indienen").get_data(as_text=True)
     assert 'name="step" value="type"' in first  # the buttons say which question they answer
-    ask(client, "other", step="type")  # the type, by its button
-    stale = ask(client, "analysis", step="type").get_data(as_text=True)  # the old button again
+    cid = re.search(r'name="conversation_id" value="(\d+)"', first).group(1)  # the new form's
+    ask(client, "other", step="type", conversation_id=cid)  # the type, by its button
+    stale = ask(client, "analysis", step="type", conversation_id=cid).get_data(as_text=True)
     assert "earlier question" in stale or "eerdere vraag" in stale
     assert "onderwerp" in stale.lower() or "subject" in stale.lower()  # asked again
-    ask(client, "Parkeerdruk per wijk")
+    ask(client, "Parkeerdruk per wijk", conversation_id=cid)
     from portal.chat import store
 
     with acting(kb):
         pending = store.latest_conversation(user.id)["pending"]
     assert pending["values"]["type"] == "other" and pending["values"]["subject"] == \
         "Parkeerdruk per wijk"
+
+
+def test_signing_up_takes_the_event_the_message_names(kb, make_user):
+    staff, user = make_user("staff", teams=["bi"]), make_user()
+    published(kb, staff, title="Inloopspreekuur Power BI", type="spreekuur",
+              starts_at="2030-02-03T12:00:00+01:00", ends_at="2030-02-03T13:00:00+01:00")
+    workshop = published(kb, staff, title="Workshop Power BI: je eerste dashboard",
+                         type="workshop", starts_at="2030-02-16T13:00:00+01:00",
+                         ends_at="2030-02-16T16:00:00+01:00")
+    proposal = turn(kb, user, "Ik wil me aanmelden voor de workshop Power BI: je eerste dashboard")
+    assert proposal["event"] == workshop["id"] and "Workshop" in proposal["reply"]
+    assert [c["value"] for c in proposal["choices"]] == ["ja", "nee"]  # buttons to confirm
+
+
+def test_a_new_question_drops_a_proposal_without_saying_no(kb, make_user):
+    user = make_user()
+    cid = turn(kb, user, "ik wil een medewerker spreken")["conversation_id"]
+    other = turn(kb, user, "Hoe lang duurt een data-aanvraag?", cid)
+    assert other["action"] == "answer" and not other["reply"].startswith(("OK", "Goed"))
+    assert turn(kb, user, "ja", cid)["action"] != "handover"  # the proposal is gone
+    cid = turn(kb, user, "ik wil een medewerker spreken")["conversation_id"]
+    refused = turn(kb, user, "nee", cid)
+    assert refused["reply"].startswith(("OK, I did not do that", "Goed, dat heb ik niet gedaan"))
+    assert count(kb, "tickets") == 0
+
+
+def test_the_panel_does_not_answer_a_form_step_it_never_showed(kb, make_user, login_as):
+    user = make_user()
+    cid = turn(kb, user, "Ik wil een nieuwe aanvraag indienen")["conversation_id"]
+    turn(kb, user, "other", cid)  # the form now asks for the subject, on /assistent
+    client = login_as(user)
+    html = ask(client, "Hoe lang duurt een data-aanvraag?").get_data(as_text=True)  # a panel
+    assert "Meestal binnen twee weken." in html
+
+
+def test_the_form_takes_a_dutch_date_and_no_date_and_shows_it_the_dutch_way(kb, make_user):
+    user = make_user()
+    reply = turn(kb, user, "Ik wil een nieuwe aanvraag indienen")
+    assert "onderwerp" not in reply["links"][0]["url"]  # the intent is no subject
+    cid = reply["conversation_id"]
+    for answer in ("other", "Parkeerdruk per wijk", "Cijfers per wijk voor de raad.", "szw"):
+        reply = turn(kb, user, answer, cid)
+    assert ("geen", "Geen datum") in [(c["value"], c["title"]) for c in reply["choices"]] or \
+        ("geen", "No date") in [(c["value"], c["title"]) for c in reply["choices"]]
+    summary = turn(kb, user, "nee", turn(kb, user, "1 maart 2031", cid)["conversation_id"])
+    assert "01-03-2031" in summary["reply"]
+    reply = turn(kb, user, "Ik wil een nieuwe aanvraag indienen")
+    cid = reply["conversation_id"]
+    for answer in ("other", "Parkeerdruk per wijk", "Cijfers per wijk voor de raad.", "szw",
+                   "weet ik niet"):
+        reply = turn(kb, user, answer, cid)
+    assert reply["pending"]["values"]["desired_date"] == ""

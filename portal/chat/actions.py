@@ -35,13 +35,13 @@ def login_needed(action: str) -> dict:
 
 # --- desk --------------------------------------------------------------------------
 
-def _ticket_line(ticket: dict) -> str:
+def _ticket_line(ticket: dict, note_waiting: bool = True) -> str:
     handler = ticket["assignee"]["name"] if ticket.get("assignee") else (
         ticket.get("team_label") or _("the Datashop"))
     line = _("%(number)s \u201c%(subject)s\u201d: %(status)s, handled by %(handler)s.",
              number=ticket["number"], subject=ticket["subject"], status=ticket["status_label"],
              handler=handler)
-    if ticket["status"] == "waiting":
+    if ticket["status"] == "waiting" and note_waiting:
         line += " " + _("The Datashop is waiting for your reply.")
     return line
 
@@ -80,7 +80,11 @@ def ticket_status(user, slots: dict) -> dict:
     if not items:
         return reply("ticket_status", _("You have no open requests."),
                      links=[{"label": _("My requests"), "url": "/mijn-aanvragen"}])
-    text = " ".join(_ticket_line(t) for t in items)
+    text = " ".join(_ticket_line(t, note_waiting=len(items) == 1) for t in items)
+    waiting = sum(t["status"] == "waiting" for t in items)
+    if len(items) > 1 and waiting:  # said once, not after every one of them
+        text = ngettext("%(num)d request is waiting for your reply.",
+                        "%(num)d requests are waiting for your reply.", waiting) + " " + text
     links = [_ticket_link(t) for t in items]
     if more > 0:
         text += " " + ngettext("And %(num)d more open request.", "And %(num)d more open requests.",
@@ -105,7 +109,7 @@ def handover_proposal() -> dict:
     return reply("handover", _("Shall I pass this conversation on to a Datashop employee? "
                                "I will create a request with our conversation attached. "
                                "Answer \u201cja\u201d to confirm."),
-                 pending={"action": "handover"})
+                 choices=confirm_choices(), pending={"action": "handover"})
 
 
 def handover(user, subject: str, transcript: str) -> dict:
@@ -159,7 +163,7 @@ def _event_line(event: dict) -> str:
 
 
 def _event_link(event: dict) -> dict:
-    return {"label": event["title"], "url": f"/agenda/{event['id']}"}
+    return {"label": _event_line(event), "url": f"/agenda/{event['id']}"}
 
 
 def _signed_up(event: dict) -> bool:
@@ -188,9 +192,28 @@ def event_list(user, slots: dict) -> dict:
         links=[_event_link(e) for e in items])
 
 
+def _best_named(items: list[dict], message: str) -> list[dict]:
+    """The events whose title shares the most words with the message, soonest first: "de
+    workshop Power BI: je eerste dashboard" is the workshop, not the Power BI spreekuur."""
+    said = set(intents.normalise(message).replace(":", " ").split())
+
+    def shared(event):
+        title = set(intents.normalise(f"{event['title']} {event['type']}").replace(":", " ").split())
+        return len({w for w in title & said if len(w) > 2})
+
+    best = max((shared(e) for e in items), default=0)
+    return [e for e in items if shared(e) == best]
+
+
+def confirm_choices() -> list[dict]:
+    """Yes/no buttons under a proposal (they send what a typed answer would)."""
+    return [{"id": "ja", "title": _("Yes"), "value": "ja"},
+            {"id": "nee", "title": _("No"), "value": "nee"}]
+
+
 def propose_event(user, action: str, slots: dict) -> dict:
     """Find the event and ask for confirmation; nothing changes yet."""
-    items = _matching_events(user, slots.get("event_hint"))
+    items = _best_named(_matching_events(user, slots.get("event_hint")), slots.get("text", ""))
     if action == "event_cancel":
         items = [e for e in items if _signed_up(e)]
     elif items and _signed_up(items[0]):  # nothing to propose: say how it stands
@@ -211,7 +234,7 @@ def propose_event(user, action: str, slots: dict) -> dict:
         text = _("Shall I cancel your registration for %(event)s? Answer \u201cja\u201d to "
                  "confirm.", event=_event_line(event))
     return reply(action, text, event=event["id"], links=[_event_link(event)],
-                 pending={"action": action, "event": event["id"]})
+                 choices=confirm_choices(), pending={"action": action, "event": event["id"]})
 
 
 def event_signup(user, event_id: int) -> dict:
@@ -266,7 +289,7 @@ def learning(user, action: str, slots: dict) -> dict:
         return reply("enrol", _("Shall I enrol you in %(module)s? Answer \u201cja\u201d to confirm.",
                                 module=module["title"]), module=module_id,
                      links=[_module_link(module_id, module["title"])],
-                     pending={"action": "enrol", "module": module_id})
+                     choices=confirm_choices(), pending={"action": "enrol", "module": module_id})
     text = _("You have completed %(done)d of %(total)d modules of the learning track.",
              done=overview["completed"], total=overview["total"])
     links = [{"label": _("Learning track"), "url": LEARNING_URL}]

@@ -29,7 +29,7 @@ from ..desk import validation
 from ..desk.labels import PERSONAL_DATA, PERSONAL_DATA_LABELS
 from ..desk.types import get_type, request_types
 from ..errors import DomainError, Invalid
-from .intents import normalise
+from .intents import NEW_REQUEST, normalise
 
 ACTION = "request_form"
 BASE_FIELDS = ("type", "subject", "description", "department", "desired_date", "personal_data")
@@ -37,9 +37,27 @@ CANCEL = re.compile(r"^(annuleer|annuleren|stop|stoppen|laat maar|cancel|afbreke
                     r"niet meer|toch niet)[\s!.]*$")
 YES = re.compile(r"^(ja|jazeker|ja graag|ja hoor|bevestig|bevestigen|akkoord|oke?|ok|doe maar|"
                  r"indienen|verstuur|versturen|yes|confirm)[\s!.]*$")
-NO_DATE = re.compile(r"^(geen|nee|geen voorkeur|maakt niet uit|niet|-|none|no|skip|overslaan)"
-                     r"[\s!.]*$")
+NO_DATE = re.compile(r"^(geen|nee|geen voorkeur|geen datum|maakt niet uit|niet|weet ik niet|"
+                     r"weet niet|geen idee|-|none|no|skip|overslaan)[\s!.]*$")
 DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+# Words that name no topic in "ik wil graag een nieuwe aanvraag doen".
+FILLER = frozenset("""graag nieuwe nieuw aanvraag aanvragen request ticket verzoek indienen
+    maken aanmaken doen willen wilde zou hallo datashop jullie""".split())
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+          "september", "oktober", "november", "december")
+# "1 maart 2027", "1 mrt 2027", "1 march 2027": a month by (the start of) its Dutch or
+# English name
+D_MONTH_Y = re.compile(r"^(\d{1,2})\s+([a-z]{3,9})\.?\s+(\d{4})$")
+ENGLISH_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+                  "september", "october", "november", "december")
+
+
+def _month(name: str) -> int | None:
+    for names in (MONTHS, ENGLISH_MONTHS):
+        for number, month in enumerate(names, start=1):
+            if month.startswith(name) and (len(name) >= 3):
+                return number
+    return None
 
 
 def _reply(text: str, pending: dict | None, choices=(), **extra) -> dict:
@@ -78,6 +96,8 @@ def _options(values: dict, name: str) -> list[tuple[str, object]]:
         field = _extra_field(values, name)
         if field is not None and field.kind == "choice":
             return list(field.choices)
+    if name == "desired_date":
+        return [("geen", _("No date"))]
     return []
 
 
@@ -120,12 +140,22 @@ def _label(values: dict, name: str, value) -> str:
     return str(value)
 
 
+def _display_date(value: str | None) -> str:
+    """2027-03-01 -> 01-03-2027 (as the question asks for it)."""
+    if not value:
+        return ""
+    try:
+        return date.fromisoformat(value).strftime("%d-%m-%Y")
+    except ValueError:
+        return value
+
+
 def _summary(values: dict) -> str:
     rows = [(_("Type"), _label(values, "type", values["type"])),
             (_("Subject"), values["subject"]),
             (_("Description"), values["description"]),
             (_("Department"), _label(values, "department", values["department"])),
-            (_("Desired date"), values.get("desired_date") or _("none")),
+            (_("Desired date"), _display_date(values.get("desired_date")) or _("none")),
             (_("Personal data"), _label(values, "personal_data", values["personal_data"]))]
     for name in _fields({k: v for k, v in values.items() if not k.startswith("extra.")}):
         if name.startswith("extra.") and name in values:
@@ -174,8 +204,13 @@ def _parse(values: dict, name: str, answer: str):
             return "", None
         match = DMY.match(norm)
         raw = norm
-        if match:
+        named = D_MONTH_Y.match(norm)
+        if named and _month(named.group(2)):
+            match = named
+            day, month, year = int(named.group(1)), _month(named.group(2)), int(named.group(3))
+        elif match:
             day, month, year = (int(x) for x in match.groups())
+        if match:
             try:
                 raw = date(year, month, day).isoformat()
             except ValueError:
@@ -199,7 +234,12 @@ def start(user, slots: dict, message: str) -> dict:
     values = {}
     if slots.get("request_type") and get_type(slots["request_type"]):
         values["type"] = slots["request_type"]
-    pending = {"action": ACTION, "values": values, "ask": None, "message": message[:200]}
+    # The message is the form's subject only when it names a topic: "Ik wil een nieuwe
+    # aanvraag indienen" is no subject, "ik wil een analyse van betaald parkeren" is.
+    topic = NEW_REQUEST.sub(" ", normalise(message))
+    named = [w for w in re.findall(r"[a-z0-9]+", topic) if len(w) > 3 and w not in FILLER]
+    pending = {"action": ACTION, "values": values, "ask": None,
+               "message": message[:200] if named else ""}
     return _ask(pending, _("I will note down your request with you, one question at a time; "
                            "or open the prefilled form."))
 

@@ -40,6 +40,9 @@ GREETING = re.compile(r"^(hoi|hallo|hey|hi|hello|dag|goede(morgen|middag|navond)
 CONFIRM = re.compile(r"^(ja|jazeker|ja graag|ja hoor|bevestig|bevestigen|akkoord|oke?|ok|doe maar|"
                      r"yes|confirm)[\s!.]*$")
 
+DENY = re.compile(r"^(nee|nee hoor|nee dank je|nee bedankt|nee toch niet|niet doen|liever niet|"
+                  r"laat maar|no|no thanks|don'?t)\b[\s!.,]*")
+
 HANDOVER = _any(r"\b(medewerker|mens|persoon) (spreken|nodig)", r"\bmag ik een (mens|medewerker)",
                 r"\bkan ik iemand (bellen|spreken)", r"\bterugbellen\b", r"\bterug bellen\b",
                 r"\bcontact met iemand\b", r"\biemand (spreken|bellen)\b",
@@ -184,6 +187,8 @@ def detect(text: str) -> Intent:
         return Intent("empty")
     if CONFIRM.match(norm):
         return Intent("confirm")
+    if DENY.match(norm) and len(norm.split()) <= 4:
+        return Intent("deny")
     category = out_of_scope_category(norm)
     if category == "injection":
         return Intent("out_of_scope", {"category": category})

@@ -132,11 +132,13 @@ def _act(user, intent, message: str, conversation: dict | None) -> dict:
     if name == "event_list":
         return actions.event_list(user, intent.slots)
     if name in ("event_signup", "event_cancel"):
-        return actions.propose_event(user, name, intent.slots)
+        return actions.propose_event(user, name, {**intent.slots, "text": message})
     if name in ("enrol", "my_learning"):
         return actions.learning(user, name, intent.slots)
     if name == "confirm":
         return reply("fallback", _("There is nothing to confirm right now."))
+    if name == "deny":
+        return reply("greeting", _("What else can I do for you?"))
     return _answer(message, conversation)
 
 
@@ -200,9 +202,10 @@ def handle(user, text, conversation_id: int | None = None, *, store_turn: bool =
         pending = conversation["pending"]
         if intent.name == "confirm":
             result = _execute(user, pending, conversation, message)
-        else:
+        else:  # anything else drops the proposal; only a "no" needs saying so
             result = _act(user, intent, message, conversation)
-            result["reply"] = _("OK, I did not do that.") + " " + result["reply"]
+            if intent.name == "deny":
+                result["reply"] = _("OK, I did not do that.") + " " + result["reply"]
     else:
         result = _act(user, intent, message, conversation)
     if keep:

@@ -34,6 +34,9 @@ def _page(status: int = 200, turn: dict | None = None, error: str | None = None,
 
 @bp.get("/assistent")
 def page():
+    if request.args.get("nieuw"):  # after "Nieuw gesprek": an empty page, a new conversation
+        return render("chat/page.html", "chat/_turn.html", conversation=None, messages=[],
+                      turn=None, error=None, message="", fresh=True)
     return _page()
 
 
@@ -45,14 +48,16 @@ def ask():
     if user is not None and not request.form.get("new"):
         conversation_id = parsing.integer(request.form.get("conversation_id") or None,
                                           "conversation_id", {}, low=1)
-        if conversation_id is None:  # the panel on a new page: go on, unless handed over
+        if conversation_id is None:  # the panel on a new page: go on with the latest
+            # conversation, unless it was handed over or waits for an answer (a form step, a
+            # "ja") that the panel, showing none of it, cannot have given
             latest = store.latest_conversation(user.id, open_only=True)
-            conversation_id = latest["id"] if latest else None
+            conversation_id = latest["id"] if latest and not latest["pending"] else None
     try:
         turn = service.handle(user, raw, conversation_id,
                               button_for=request.form.get("step"))  # None when typed
     except DomainError as exc:
-        return _page(status=exc.status, error=exc.message, message=(raw or "")[:200])
+        return _page(status=exc.status, error=exc.message, message=(raw or "")[:20000])
     if user is not None and not is_htmx():
         return redirect(url_for("chat.page") + "#chat-end", 303)
     return _page(turn=turn)
@@ -61,9 +66,9 @@ def ask():
 @bp.post("/assistent/nieuw")
 @login_required
 def new():
-    """Start afresh: the next message opens a new conversation."""
-    return render("chat/page.html", "chat/_turn.html", conversation=None, messages=[],
-                  turn=None, error=None, message="", fresh=True)
+    """Start afresh: the next message opens a new conversation (then GET, so a reload
+    re-posts nothing)."""
+    return redirect(url_for("chat.page", nieuw=1), 303)
 
 
 @bp.post("/assistent/wissen")
