@@ -106,3 +106,24 @@ volledige DPIA nodig is. Leg de uitkomst vast in het dossier.
     text, _anchor, _ = choose(doc, "wanneer is een dpia verplicht bij een verwerking")
     assert "zo bij:" in text
     assert "stelselmatige monitoring" in text and "profilering" in text
+
+
+def test_a_table_is_read_row_by_row():
+    doc = {"type": "howto", "summary": "", "body": """
+## De negen diensten
+
+Iedere dienst heeft een eigen dataofficer:
+
+| Afkorting | Dienst |
+|---|---|
+| BSD | Bestuursdienst |
+| SZW | Sociale Zaken en Werkgelegenheid |
+| DSB | Stadsbeheer |
+
+De namen staan op het intranet, omdat ze vaker wisselen dan deze pagina. Vraag bij twijfel
+je leidinggevende wie het is. Of kijk in het smoelenboek. De dataofficers komen elke maand
+bij elkaar. Het expertisecentrum zit die bijeenkomst voor.
+"""}
+    text, _anchor, _ = choose(doc, "welke diensten hebben een dataofficer")
+    assert "BSD: Bestuursdienst; SZW: Sociale Zaken en Werkgelegenheid; DSB: Stadsbeheer." in text
+    assert "|" not in text and "---" not in text

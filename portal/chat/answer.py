@@ -38,6 +38,7 @@ QUESTION_WORDS = re.compile(r"\b(hoe|wat|wanneer|waar|wie|welke|welk|waarom|mag|
                             r"when|where|who|which|can|do|does)\b|\?")
 SHORT_PASSAGE = 6  # sentences; a section this short is shown whole
 MAX_STEPS = 8  # a numbered procedure up to this long is shown with all its steps
+MAX_LIST = 12  # items (or table rows) shown after the sentence that opens their list
 # How a section is scored (choose_passage): its share of the question's rare words counts
 # 1; these weigh the rest. Tuned on the even lines of benchmarks/eval/assistant.jsonl
 # (`assistant_eval.py --tune-passages`); the held-out set checks them.
@@ -108,9 +109,51 @@ def _plain(markdown_text: str) -> str:
     return text
 
 
+def _table_rows(block: str) -> list[str] | None:
+    """A Markdown table as one line per row ("BSD: Bestuursdienst"; with more columns
+    "2024: woningen 3.100, gereed 2.450"), or None when the block is no table."""
+    lines = [line.strip() for line in block.strip().splitlines()]
+    if len(lines) < 3 or not all(line.startswith("|") for line in lines) or \
+            not re.fullmatch(r"\|?[\s:|-]+\|?", lines[1]):
+        return None
+
+    def cells(line):
+        return [c.strip() for c in line.strip("|").split("|")]
+
+    head = cells(lines[0])
+    rows = []
+    for line in lines[2:]:
+        row = cells(line)
+        if len(row) == 2:
+            rows.append(f"{row[0]}: {row[1]}")
+        else:
+            rows.append(f"{row[0]}: " + ", ".join(
+                f"{h.lower()} {c}" for h, c in zip(head[1:], row[1:]) if c))
+    # read as the items of a list: "BSD: Bestuursdienst; OCW: ...; IBD: ...."
+    return [row + (";" if k < len(rows) - 1 else ".") for k, row in enumerate(rows)]
+
+
 def _units(markdown_text: str) -> list[tuple[str, str | bool]]:
     """(sentence, False | "item" | "step") in order: a list item (a "step" when the list is
-    numbered) is one unit however many full stops."""
+    numbered) is one unit however many full stops, and so is a table row."""
+    out = []
+    parts = []
+    for chunk in re.split(r"\n\s*\n", markdown_text):
+        rows = _table_rows(chunk)
+        if rows is not None:
+            out_rows = [(" ".join(_plain(r).split()), "item") for r in rows]
+            parts.append(out_rows)
+        else:
+            parts.append(chunk)
+    for part in parts:
+        if isinstance(part, list):
+            out += [row for row in part if row[0]]
+            continue
+        out += _text_units(part)
+    return out
+
+
+def _text_units(markdown_text: str) -> list[tuple[str, str | bool]]:
     out = []
     for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s)", markdown_text):
         item = bool(re.match(r"\s*(?:[-*+]|\d+\.)\s", block)) and \
@@ -256,7 +299,7 @@ def trim(units: list[tuple[str, str | bool]], words: list[str], best_of: int = 3
         if units[i][0].endswith(":") and i + 1 < len(units) and units[i + 1][1]:
             end = i + 1
             while end + 1 < len(units) and units[end + 1][1] == units[i + 1][1] \
-                    and end - i < MAX_STEPS:
+                    and end - i < MAX_LIST:
                 end += 1
             chosen |= set(range(i + 1, end + 1))
     return " ".join(units[i][0] for i in sorted(chosen))
