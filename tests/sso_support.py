@@ -16,6 +16,8 @@ the provider's own app, so that everything stays real HTTP and real signed JWTs:
 
 from __future__ import annotations
 
+import pytest
+
 import base64
 import hashlib
 import threading
@@ -149,3 +151,13 @@ def sso_login(client, provider: Provider, sub: str, next_path: str | None = None
     assert start.location.startswith(provider.url)
     back = provider.authorize(start.location, sub)
     return client.get(local_path(back))
+
+
+@pytest.fixture
+def provider(monkeypatch):
+    """A real OIDC provider over HTTP on loopback; Authlib's server side wants HTTPS
+    unless told otherwise."""
+    monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")
+    server = Provider().start()
+    yield server
+    server.stop()

@@ -10,7 +10,7 @@ import requests
 from portal import create_app, migrations
 from portal.db import get_db
 from tests.conftest import PASSWORD, csrf, login
-from tests.sso_support import CLIENT_ID, Provider, local_path, sso_login
+from tests.sso_support import CLIENT_ID, local_path, provider, sso_login  # noqa: F401 (fixture)
 
 GROUPS = {
     "datashop-staff": {"role": "staff", "teams": ["bi"]},
@@ -18,16 +18,6 @@ GROUPS = {
     "datashop-admins": "admin",
     "alle-medewerkers": "employee",
 }
-
-
-@pytest.fixture
-def provider(monkeypatch):
-    # The provider is served over plain HTTP on loopback; Authlib's server side wants
-    # HTTPS unless told otherwise.
-    monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")
-    server = Provider().start()
-    yield server
-    server.stop()
 
 
 def make_app(tmp_path, provider, **extra):

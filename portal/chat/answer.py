@@ -137,25 +137,18 @@ def _units(markdown_text: str) -> list[tuple[str, str | bool]]:
     """(sentence, False | "item" | "step") in order: a list item (a "step" when the list is
     numbered) is one unit however many full stops, and so is a table row."""
     out = []
-    parts = []
     for chunk in re.split(r"\n\s*\n", markdown_text):
         rows = _table_rows(chunk)
-        if rows is not None:
-            out_rows = [(" ".join(_plain(r).split()), "item") for r in rows]
-            parts.append(out_rows)
+        if rows is None:
+            out += _text_units(chunk)
         else:
-            parts.append(chunk)
-    for part in parts:
-        if isinstance(part, list):
-            out += [row for row in part if row[0]]
-            continue
-        out += _text_units(part)
+            out += [(text, "item") for text in (" ".join(_plain(r).split()) for r in rows) if text]
     return out
 
 
-def _text_units(markdown_text: str) -> list[tuple[str, str | bool]]:
+def _text_units(paragraph: str) -> list[tuple[str, str | bool]]:
     out = []
-    for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s)", markdown_text):
+    for block in re.split(r"\n(?=\s*(?:[-*+]|\d+\.)\s)", paragraph):
         item = bool(re.match(r"\s*(?:[-*+]|\d+\.)\s", block)) and \
             ("step" if re.match(r"\s*\d+\.\s", block) else "item")
         block = " ".join(_plain(block).split())

@@ -29,14 +29,12 @@ from ..desk import validation
 from ..desk.labels import PERSONAL_DATA, PERSONAL_DATA_LABELS
 from ..desk.types import get_type, request_types
 from ..errors import DomainError, Invalid
-from .intents import NEW_REQUEST, normalise
+from .intents import CONFIRM, DENY, NEW_REQUEST, normalise
 
 ACTION = "request_form"
 BASE_FIELDS = ("type", "subject", "description", "department", "desired_date", "personal_data")
 CANCEL = re.compile(r"^(annuleer|annuleren|stop|stoppen|laat maar|cancel|afbreken|nee,? stop|"
                     r"niet meer|toch niet)[\s!.]*$")
-YES = re.compile(r"^(ja|jazeker|ja graag|ja hoor|bevestig|bevestigen|akkoord|oke?|ok|doe maar|"
-                 r"indienen|verstuur|versturen|yes|confirm)[\s!.]*$")
 NO_DATE = re.compile(r"^(geen|nee|geen voorkeur|geen datum|maakt niet uit|niet|weet ik niet|"
                      r"weet niet|geen idee|-|none|no|skip|overslaan)[\s!.]*$")
 DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
@@ -254,10 +252,10 @@ def step(user, pending: dict, message: str, button_for: str | None = None) -> di
     if button_for is not None and button_for != pending["ask"]:
         return _ask(pending, _("That button belongs to an earlier question."))
     norm = normalise(message).strip()
-    if CANCEL.match(norm) or (pending["ask"] == "confirm" and re.match(r"^(nee|no)\b", norm)):
+    if CANCEL.match(norm) or (pending["ask"] == "confirm" and DENY.match(norm)):
         return _reply(_("OK, I have stopped; no request was submitted."), None)
     if pending["ask"] == "confirm":
-        if not YES.match(norm):
+        if not CONFIRM.match(norm):
             return _reply(_("Answer \u201cja\u201d to submit the request or \u201cannuleer\u201d "
                             "to stop."), pending,
                           choices=[("ja", _("Yes, submit")), ("annuleer", _("No, stop"))])

@@ -38,7 +38,7 @@ TICKET_RE = re.compile(r"\bds[\s-]?(\d{4})[\s-]?(\d{1,4})\b")
 GREETING = re.compile(r"^(hoi|hallo|hey|hi|hello|dag|goede(morgen|middag|navond)|good (morning|"
                       r"afternoon)|moi|yo)\b[\s!.,]*(datashop|allemaal|daar)?[\s!.,]*$")
 CONFIRM = re.compile(r"^(ja|jazeker|ja graag|ja hoor|bevestig|bevestigen|akkoord|oke?|ok|doe maar|"
-                     r"yes|confirm)[\s!.]*$")
+                     r"indienen|verstuur|versturen|yes|confirm)[\s!.]*$")
 
 DENY = re.compile(r"^(nee|nee hoor|nee dank je|nee bedankt|nee toch niet|niet doen|liever niet|"
                   r"laat maar|no|no thanks|don'?t)\b[\s!.,]*")

@@ -255,6 +255,14 @@ def to_json(result: dict, extra=()) -> dict:
     return out
 
 
+def panel_conversation(user) -> int | None:
+    """The conversation a message from the panel on a new page goes on with: the user's
+    latest, unless it was handed over or waits for an answer (a form step, a "ja") that
+    the panel, showing none of it, cannot have given; None starts a new one."""
+    latest = store.latest_conversation(user.id, open_only=True)
+    return latest["id"] if latest and not latest["pending"] else None
+
+
 def history(user) -> tuple[dict | None, list[dict]]:
     """The user's latest conversation and its messages (the /assistent page)."""
     if user is None:

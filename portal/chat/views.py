@@ -48,11 +48,8 @@ def ask():
     if user is not None and not request.form.get("new"):
         conversation_id = parsing.integer(request.form.get("conversation_id") or None,
                                           "conversation_id", {}, low=1)
-        if conversation_id is None:  # the panel on a new page: go on with the latest
-            # conversation, unless it was handed over or waits for an answer (a form step, a
-            # "ja") that the panel, showing none of it, cannot have given
-            latest = store.latest_conversation(user.id, open_only=True)
-            conversation_id = latest["id"] if latest and not latest["pending"] else None
+        if conversation_id is None:  # the panel on a new page
+            conversation_id = service.panel_conversation(user)
     try:
         turn = service.handle(user, raw, conversation_id,
                               button_for=request.form.get("step"))  # None when typed

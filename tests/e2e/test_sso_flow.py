@@ -8,15 +8,7 @@ import pytest
 from portal import create_app, migrations
 from portal.db import get_db
 from tests.conftest import LiveServer
-from tests.sso_support import Provider
-
-
-@pytest.fixture
-def provider(monkeypatch):
-    monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")
-    server = Provider().start()
-    yield server
-    server.stop()
+from tests.sso_support import provider  # noqa: F401 (fixture)
 
 
 @pytest.fixture
